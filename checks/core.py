@@ -1,0 +1,270 @@
+"""The machinery of a student check: run an exercise on fixed cases, compare with the reference.
+
+An exercise is checked on a few *cases*: fixed inputs, some of which switch off all but one term
+of the formula, so that the pattern of failing cases points at the mistake. Each case's expected
+outputs were computed once from ``solutions/`` and stored in ``reference_values.json``
+(``make references``); nothing here knows the solution.
+"""
+
+import inspect
+import json
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REFERENCE_FILE = HERE / "reference_values.json"
+
+# Normwise relative error: max |actual - expected| / max |expected|. Correct implementations that
+# differ only in the order of floating-point operations agree to ~1e-15; every realistic mistake
+# is off by more than 1e-4.
+TOLERANCE = 1e-8
+
+DONE, WRONG, TODO = "done", "wrong", "TODO"
+
+_NOT_WRITTEN = re.compile(r"^(\w+) is not written yet")
+
+
+class Mismatch(Exception):
+    """Raised inside a case runner when the result has the wrong structure (count, type)."""
+
+
+@dataclass
+class Case:
+    """Fixed inputs for one check of an exercise; ``make_inputs`` returns a dict of arrays."""
+
+    name: str
+    make_inputs: object
+
+
+@dataclass
+class Exercise:
+    """One function the student writes, and how to check it.
+
+    - run(module, inputs) -> dict of named output arrays (calls the student's functions).
+    - diagnose(report) -> hint or None, from which outputs failed in which cases.
+    - needs: exercises that run() also calls (a backward is checked through its forward).
+    """
+
+    name: str
+    notebook: str
+    run: object
+    cases: list
+    diagnose: object = None
+    needs: tuple = ()
+    module: str = "rnn_layers"
+
+
+@dataclass
+class Report:
+    """What the check found. ``bad`` maps a case name to the output names that were wrong."""
+
+    exercise: str
+    state: str = DONE
+    problems: list = field(default_factory=list)
+    hint: str = None
+    bad: dict = field(default_factory=dict)
+    actual: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)
+    location: str = None
+
+    def failed(self, case, output=None):
+        """True if the case failed (on the given output, if one is named)."""
+        if case not in self.bad:
+            return False
+        return output is None or output in self.bad[case]
+
+    def wrong(self, message):
+        self.state = WRONG
+        if message not in self.problems:
+            self.problems.append(message)
+
+
+def load_references(path=REFERENCE_FILE):
+    """The stored expected outputs: {exercise: {case: {output: array}}}."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; a maintainer rebuilds it with `make references`")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        ex: {
+            case: {out: np.asarray(v, dtype=np.float64) for out, v in outs.items()}
+            for case, outs in cases.items()
+        }
+        for ex, cases in raw.items()
+    }
+
+
+def normwise_error(actual, expected):
+    """max |actual - expected| / max |expected| (0 when both are all zeros)."""
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    diff = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
+    if scale == 0.0:
+        return diff
+    return diff / scale
+
+
+def snapshot(obj):
+    """A deep copy of the arrays inside nested tuples, lists and dicts (other objects as they are)."""
+    if isinstance(obj, np.ndarray):
+        return obj.copy()
+    if isinstance(obj, tuple | list):
+        return type(obj)(snapshot(o) for o in obj)
+    if isinstance(obj, dict):
+        return {k: snapshot(v) for k, v in obj.items()}
+    return obj
+
+
+def changed_paths(obj, before, path="cache"):
+    """Where the arrays inside obj differ from the snapshot `before` (e.g. ['cache[2]'])."""
+    if isinstance(obj, np.ndarray):
+        same = (
+            isinstance(before, np.ndarray)
+            and before.shape == obj.shape
+            and np.array_equal(obj, before, equal_nan=True)
+        )
+        return [] if same else [path]
+    if isinstance(obj, tuple | list) and isinstance(before, tuple | list) and len(obj) == len(before):
+        return [
+            p
+            for i, (o, b) in enumerate(zip(obj, before, strict=True))
+            for p in changed_paths(o, b, f"{path}[{i}]")
+        ]
+    if isinstance(obj, dict) and isinstance(before, dict) and obj.keys() == before.keys():
+        return [p for k in obj for p in changed_paths(obj[k], before[k], f"{path}[{k!r}]")]
+    return []
+
+
+def call_unchanged(fn, args, names):
+    """Call fn(*args) and raise Mismatch if it changed any of its array arguments in place."""
+    before = snapshot(list(args))
+    result = fn(*args)
+    for name, arg, old in zip(names, args, before, strict=True):
+        where = changed_paths(arg, old, name)
+        if where:
+            raise Mismatch(
+                f"{fn.__name__} changed its argument {where[0]} in place; the contract is that a "
+                "function never changes the arrays it is given (work on a copy, or use `a = a + b` "
+                "instead of `a += b`)"
+            )
+    return result
+
+
+def unpack(result, count, what):
+    """Check that a function returned a tuple of `count` values; `what` names them."""
+    if not isinstance(result, tuple) or len(result) != count:
+        got = f"{len(result)} values" if isinstance(result, tuple) else f"a {type(result).__name__}"
+        raise Mismatch(f"returned {got}; it should return {count} values ({what})")
+    return result
+
+
+def _student_frame(err, module):
+    """'file:line' of the deepest traceback frame inside the student's module, if any."""
+    path = getattr(module, "__file__", None)
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if path and Path(frame.filename).resolve() == Path(path).resolve():
+            return f"{_short_path(frame.filename)}:{frame.lineno}"
+    return None
+
+
+def _short_path(filename):
+    path = Path(filename).resolve()
+    for parent in path.parents:
+        if (parent / "Makefile").exists():
+            return path.relative_to(parent).as_posix()
+    return path.name
+
+
+def function_location(module, name):
+    """'assignment/rnn_layers.py:42' for the def line of a function, or the module's file."""
+    fn = getattr(module, name, None)
+    try:
+        line = inspect.getsourcelines(fn)[1]
+        return f"{_short_path(inspect.getsourcefile(fn))}:{line}"
+    except (TypeError, OSError):
+        return _short_path(module.__file__)
+
+
+def _compare(report, case, name, actual, expected):
+    """Compare one output; record what is wrong in the report. Returns True when it matches."""
+    if not isinstance(actual, np.ndarray | np.generic | float | int):
+        report.wrong(f"{name} should be a NumPy array, got {type(actual).__name__} ({case})")
+        return False
+    actual = np.asarray(actual)
+    if actual.shape != expected.shape:
+        report.wrong(f"{name} has shape {actual.shape}, expected {expected.shape} ({case})")
+        return False
+    if actual.dtype != np.float64:
+        report.wrong(f"{name} has dtype {actual.dtype}, expected float64 ({case})")
+        return False
+    if not np.all(np.isfinite(actual)):
+        report.wrong(f"{name} contains NaN or inf ({case})")
+        return False
+    if normwise_error(actual, expected) > TOLERANCE:
+        report.wrong(f"{name} is wrong when {case}")
+        return False
+    return True
+
+
+def check_exercise(exercise, module, references):
+    """Run every case of an exercise against a module; return a Report."""
+    report = Report(exercise.name, location=function_location(module, exercise.name))
+    expected_cases = references.get(exercise.name)
+    if expected_cases is None:
+        raise KeyError(f"no reference values for {exercise.name}; run `make references`")
+    for name in (exercise.name, *exercise.needs):
+        if not callable(getattr(module, name, None)):
+            report.wrong(f"{module.__name__} has no function {name}")
+            return report
+    for case in exercise.cases:
+        inputs = case.make_inputs()
+        report.inputs[case.name] = inputs
+        try:
+            # Overflow or 0/0 inside a formula is a bug here (every correct formula is stable on
+            # these inputs), so turn NumPy's warnings into errors that we can point at.
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                outputs = exercise.run(module, inputs)
+        except NotImplementedError as err:
+            match = _NOT_WRITTEN.match(str(err))
+            missing = match.group(1) if match else exercise.name
+            report.state = TODO
+            report.problems = [
+                f"not written yet: fill in its TODO at {report.location}"
+                if missing == exercise.name
+                else f"can be checked once {missing} is written (it is called here)"
+            ]
+            return report
+        except Mismatch as err:
+            report.wrong(str(err))
+            return report
+        except FloatingPointError as err:
+            where = _student_frame(err, module) or report.location
+            report.wrong(
+                f"numeric {err} at {where} when {case.name}: use a formula that is stable for "
+                "large inputs (np.tanh, a stable sigmoid) rather than exponentials of large numbers"
+            )
+            return report
+        except Exception as err:  # any crash of student code is a finding to report
+            where = _student_frame(err, module) or report.location
+            report.wrong(f"raised {type(err).__name__}: {err} (at {where}, when {case.name})")
+            return report
+        report.actual[case.name] = outputs
+        for out_name, expected in expected_cases[case.name].items():
+            if out_name not in outputs:
+                continue
+            if not _compare(report, case.name, out_name, outputs[out_name], expected):
+                report.bad.setdefault(case.name, []).append(out_name)
+    if report.state == WRONG and exercise.diagnose is not None:
+        report.hint = exercise.diagnose(report, references[exercise.name])
+    return report
+
+
+def reference_outputs(exercise, module):
+    """The outputs of the reference module on every case: {case: {output: list}} for the JSON."""
+    result = {}
+    for case in exercise.cases:
+        outputs = exercise.run(module, case.make_inputs())
+        result[case.name] = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in outputs.items()}
+    return result

@@ -1,0 +1,117 @@
+"""Produce the notebooks' reference outputs by executing them against solutions/ (`make notebooks`).
+
+    python -m tools.notebooks            execute every notebook, write checks/reference_notebooks/
+    python -m tools.notebooks --verify   exit 1 if a reference notebook's cells differ from notebooks/
+
+notebooks/ holds what students open: cells without outputs (a student's own run fills them).
+checks/reference_notebooks/ holds the same cells with the outputs solutions/ printed; nbval and
+`make check` compare against those. Outputs are never typed by hand: edit notebooks/, then run this.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from checks.notebook_runs import REFERENCE_NOTEBOOKS, import_path_for
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+KERNELSPEC = {"name": "rnn-course", "display_name": "Python 3 (RNN course)", "language": "python"}
+# Kept out of the reference copies: nbval never compares pictures, and they would bloat the repo.
+DROPPED_DATA = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def normalized(nb):
+    """The notebook with stable metadata and cell ids, so that diffs show only real edits."""
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"c{index:02d}"
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "tags"})
+    return nb
+
+
+def stripped(nb):
+    """The student copy: no outputs, no execution counts."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return nb
+
+
+def execute(path, package_dir):
+    """Execute a notebook with `package_dir` standing in for `assignment`; return the result."""
+    nb = normalized(nbformat.read(path, as_version=4))
+    pythonpath, tmp = import_path_for(package_dir)
+    saved = dict(os.environ)
+    # The kernel inherits this process's environment: the stand-in package, and strict rounding so
+    # that a printed value too close to a rounding boundary fails here, not on a student's machine.
+    os.environ.update(PYTHONPATH=pythonpath, COURSE_STRICT_ROUNDING="1")
+    try:
+        client = NotebookClient(
+            nb, kernel_name="python3", timeout=600, record_timing=False,
+            resources={"metadata": {"path": str(REFERENCE_NOTEBOOKS)}},
+        )  # fmt: skip
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        if tmp is not None:
+            tmp.cleanup()
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for key in DROPPED_DATA:
+                output.get("data", {}).pop(key, None)
+    return nb
+
+
+def cell_sources(nb):
+    return [(cell.cell_type, cell.source) for cell in nb.cells]
+
+
+def verify():
+    """Every notebook has a reference copy with the same cells, and no reference is orphaned."""
+    problems = []
+    ours = {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
+    refs = {p.stem for p in REFERENCE_NOTEBOOKS.glob("*.ipynb")}
+    problems += [f"notebooks/{n}.ipynb has no reference outputs" for n in sorted(ours - refs)]
+    problems += [f"reference {n}.ipynb has no notebook in notebooks/" for n in sorted(refs - ours)]
+    for name in sorted(ours & refs):
+        mine = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        ref = nbformat.read(REFERENCE_NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        if cell_sources(mine) != cell_sources(ref):
+            problems.append(f"notebooks/{name}.ipynb was edited after its reference outputs were made")
+    for problem in problems:
+        print(problem)
+    if problems:
+        print("Regenerate with: make notebooks")
+        return 1
+    print(f"reference notebooks match notebooks/ ({len(ours)} notebooks)")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verify", action="store_true")
+    parser.add_argument("names", nargs="*", help="notebook names (default: all)")
+    args = parser.parse_args(argv)
+    if args.verify:
+        return verify()
+    REFERENCE_NOTEBOOKS.mkdir(exist_ok=True)
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.names:
+        paths = [p for p in paths if p.stem in args.names or p.name in args.names]
+    for path in paths:
+        print(f"executing {path.name} against solutions/ ...", flush=True)
+        ref = execute(path, ROOT / "solutions")
+        nbformat.write(ref, REFERENCE_NOTEBOOKS / path.name)
+        nbformat.write(stripped(normalized(nbformat.read(path, as_version=4))), path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
