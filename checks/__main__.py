@@ -15,16 +15,20 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .core import DONE, TODO, WRONG, check_exercise, load_references
+from .core import DONE, TODO, WRONG, check_with_needs, load_references
 from .notebook_runs import REFERENCE_NOTEBOOKS, ROOT, code_cell_sources, run_notebook
-from .registry import EXERCISES
+from .registry import BY_NAME, EXERCISES
+
+
+class UsageError(Exception):
+    """A bad argument: reported in one line, exit status 2."""
 
 
 def import_package(package_dir):
     """Import the package at `package_dir` (by its directory name) and return it."""
     package_dir = Path(package_dir).resolve()
     if not (package_dir / "__init__.py").exists():
-        raise SystemExit(f"error: {package_dir} is not a Python package (no __init__.py)")
+        raise UsageError(f"{package_dir} is not a Python package (no __init__.py)")
     sys.path.insert(0, str(package_dir.parent))
     return importlib.import_module(package_dir.name)
 
@@ -53,7 +57,7 @@ def select(only):
         return [e for e in EXERCISES if e.name in used], notebooks
     names = ", ".join([e.name for e in EXERCISES] + all_notebooks())
     what = "several notebooks" if notebooks else "no exercise or notebook"
-    raise SystemExit(f"error: ONLY={only!r} matches {what}; use one of: {names}")
+    raise UsageError(f"ONLY={only!r} matches {what}; use one of: {names}")
 
 
 def _row(cells, widths):
@@ -77,13 +81,17 @@ def main(argv=None):
     parser.add_argument("--no-notebooks", action="store_true", help="skip re-running notebooks")
     args = parser.parse_args(argv)
 
-    exercises, notebooks = select(args.only.strip())
-    package = import_package(args.package)
+    try:
+        exercises, notebooks = select(args.only.strip())
+        package = import_package(args.package)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     references = load_references()
-    reports = {}
+    reports, cache = {}, {}
     for exercise in exercises:
         module = importlib.import_module(f"{package.__name__}.{exercise.module}")
-        reports[exercise.name] = check_exercise(exercise, module, references)
+        reports[exercise.name] = check_with_needs(exercise, module, references, BY_NAME, cache)
 
     rows = []
     for exercise in exercises:

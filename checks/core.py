@@ -46,7 +46,7 @@ class Exercise:
 
     - run(module, inputs) -> dict of named output arrays (calls the student's functions).
     - diagnose(report) -> hint or None, from which outputs failed in which cases.
-    - needs: exercises that run() also calls (a backward is checked through its forward).
+    - needs: exercises it builds on, foundation first (a backward is checked through its forward).
     """
 
     name: str
@@ -258,6 +258,27 @@ def check_exercise(exercise, module, references):
                 report.bad.setdefault(case.name, []).append(out_name)
     if report.state == WRONG and exercise.diagnose is not None:
         report.hint = exercise.diagnose(report, references[exercise.name])
+    return report
+
+
+def check_with_needs(exercise, module, references, by_name, done=None):
+    """check_exercise, and when it is wrong while an exercise it builds on is not done, say so.
+
+    `by_name` maps names to Exercises; `done` caches Reports already made (name -> Report).
+    """
+    done = {} if done is None else done
+    if exercise.name not in done:
+        done[exercise.name] = check_exercise(exercise, module, references)
+    report = done[exercise.name]
+    if report.state == WRONG:
+        for need in exercise.needs:
+            if need not in done:
+                done[need] = check_exercise(by_name[need], module, references)
+            if done[need].state != DONE:
+                report.hint = (
+                    f"{need} is {done[need].state} and {exercise.name} builds on it: fix {need} first."
+                )
+                break
     return report
 
 

@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 
-from .core import DONE, TODO, check_exercise, load_references
-from .registry import find
+from .core import DONE, TODO, check_with_needs, load_references
+from .registry import BY_NAME, find
 
 MARKS = {DONE: "✓", TODO: "…"}
 
@@ -38,7 +38,7 @@ def check(fn):
     """
     exercise = find(fn.__name__)
     module = sys.modules[fn.__module__]
-    report = check_exercise(exercise, module, load_references())
+    report = check_with_needs(exercise, module, load_references(), BY_NAME)
     print(format_report(report, len(exercise.cases)))
 
 

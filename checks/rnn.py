@@ -47,13 +47,18 @@ TINY = "N = 1, D = 1, H = 1"
 def _diagnose_step_forward(report, refs):
     isolated = {X_ONLY: "x @ Wx", H_ONLY: "prev_h @ Wh", B_ONLY: "+ b"}
     failing = [case for case in isolated if report.failed(case)]
-    if report.failed(ALL_ON) and ALL_ON in report.actual:
-        h = np.asarray(report.actual[ALL_ON]["next_h"])
-        if h.shape == refs[ALL_ON]["next_h"].shape:
-            if np.any(np.abs(h) > 1):
-                return "next_h must lie in [-1, 1]: is np.tanh applied to the whole pre-activation?"
-            if np.all(h > 0):
-                return "every value of next_h is positive: a sigmoid? The vanilla RNN uses tanh."
+    if not failing:
+        if report.failed(ALL_ON):
+            return "Each term is right on its own but not together: add all three inside one tanh."
+        if report.failed(LARGE):
+            return "Wrong only for large inputs: np.tanh is stable; a formula with exponentials is not."
+        return None
+    h = np.asarray(report.actual.get(ALL_ON, {}).get("next_h", np.zeros(0)))
+    if h.shape == refs[ALL_ON]["next_h"].shape:
+        if np.any(np.abs(h) > 1):
+            return "next_h must lie in [-1, 1]: is np.tanh applied to the whole pre-activation?"
+        if np.all(h > 0):
+            return "Every value of next_h is positive: a sigmoid? The vanilla RNN uses tanh."
     if len(failing) == 1:
         return {
             X_ONLY: "The input term is x @ Wx, an (N, D) @ (D, H) product.",
@@ -63,13 +68,7 @@ def _diagnose_step_forward(report, refs):
             ),
             B_ONLY: "With x = 0 and prev_h = 0, next_h is tanh(b) in every row: is b added once?",
         }[failing[0]]
-    if failing:
-        return "Several terms are wrong on their own: " + ", ".join(isolated[c] for c in failing) + "."
-    if report.failed(ALL_ON):
-        return "Each term is right on its own but not together: add all three inside one tanh."
-    if report.failed(LARGE):
-        return "Wrong only for large inputs: np.tanh is stable; a formula with exponentials is not."
-    return None
+    return "Several terms are wrong on their own: " + ", ".join(isolated[c] for c in failing) + "."
 
 
 rnn_step_forward = Exercise(
@@ -211,12 +210,13 @@ def _diagnose_forward(report, refs):
     t = _first_wrong_step(h, ref)
     if t is None:
         return None
+    h0 = report.inputs[F_ALL]["h0"]
+    if np.array_equal(h[:, 0], h0) or _first_wrong_step(h[:, 1:], ref[:, :-1]) is None:
+        return "h[:, t] must be the state after step t; it holds the state before it."
     if t == 0:
         if not report.failed(F_ZERO):
             return "The first step ignores h0: it is rnn_step_forward(x[:, 0], h0, Wx, Wh, b)."
         return "Already h[:, 0] is wrong: is rnn_step_forward right (its check), fed with x[:, 0]?"
-    if normwise_error(h[:, t], ref[:, t - 1]) < TOL:
-        return "h[:, t] must be the state after step t; it holds the state before it."
     return (
         f"h[:, 0] is right but h[:, {t}] is wrong: each step must start from the state the step "
         "before produced (prev_h = h[:, t - 1]), not from h0."
@@ -292,7 +292,7 @@ rnn_backward = Exercise(
         Case(B_ALL, lambda: _seq_inputs(seed=110)),
     ],
     diagnose=_diagnose_backward,
-    needs=("rnn_forward", "rnn_step_forward"),
+    needs=("rnn_step_forward", "rnn_forward", "rnn_step_backward"),
 )
 
 EXERCISES = [rnn_step_forward, rnn_forward, rnn_step_backward, rnn_backward]

@@ -36,18 +36,34 @@ class Region:
     indent: str
 
 
-def _enclosing_functions(tree):
-    """Yield (qualified name, first line, last line) for every function, methods included."""
+def _enclosing_functions(tree, lines):
+    """Yield (qualified name, first line, last line) for every function, methods included.
+
+    The last line extends over trailing comments (an END marker after the last statement) up to
+    the next line that is indented no deeper than the def.
+    """
 
     def visit(node, prefix):
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 name = prefix + child.name
                 if not isinstance(child, ast.ClassDef):
-                    yield name, child.lineno, child.end_lineno
+                    yield name, child.lineno, _extended_end(child, lines)
                 yield from visit(child, name + ".")
 
     yield from visit(tree, "")
+
+
+def _extended_end(node, lines):
+    def_indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
+    end = node.end_lineno
+    for number in range(node.end_lineno + 1, len(lines) + 1):
+        line = lines[number - 1]
+        if line.strip() and len(line) - len(line.lstrip()) <= def_indent:
+            break
+        if line.strip():
+            end = number
+    return end
 
 
 def find_regions(source, path="<source>"):
@@ -60,7 +76,7 @@ def find_regions(source, path="<source>"):
         tree = ast.parse(source, filename=path)
     except SyntaxError as err:
         raise MarkerError(f"{path}:{err.lineno}: not valid Python: {err.msg}") from err
-    functions = list(_enclosing_functions(tree))
+    functions = list(_enclosing_functions(tree, source.splitlines()))
     regions = []
     open_at = None
     for number, line in enumerate(source.splitlines(), start=1):

@@ -1,0 +1,64 @@
+"""Build throw-away copies of the solved package (mutants, other implementations) and check them."""
+
+import ast
+import importlib
+import itertools
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+_counter = itertools.count()
+
+
+def replace_function(source, new_function):
+    """`source` with the top-level function of the same name replaced by `new_function`."""
+    name = ast.parse(new_function).body[0].name
+    lines = source.splitlines(keepends=True)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            start, end = node.lineno - 1, node.end_lineno
+            return "".join(lines[:start]) + new_function.strip("\n") + "\n" + "".join(lines[end:])
+    raise KeyError(f"no top-level function {name} in the source")
+
+
+def make_package(parent, functions=(), module="rnn_layers", modules=None, name="assignment"):
+    """A copy of solutions/ at parent/name with some functions (or whole modules) replaced.
+
+    functions: sources of replacement functions for `module`; modules: {module: whole source}.
+    """
+    target = Path(parent) / name
+    shutil.copytree(SOLUTIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
+    path = target / f"{module}.py"
+    source = path.read_text()
+    for function in functions:
+        source = replace_function(source, function)
+    path.write_text(source)
+    for mod, text in (modules or {}).items():
+        (target / f"{mod}.py").write_text(text)
+    return target
+
+
+def import_fresh(package_dir, module="rnn_layers"):
+    """Import package_dir's module under a unique package name (no clash with other copies)."""
+    unique = f"pkg_{next(_counter)}"
+    alias = Path(package_dir).parent / unique
+    alias.symlink_to(Path(package_dir).resolve(), target_is_directory=True)
+    sys.path.insert(0, str(alias.parent))
+    try:
+        return importlib.import_module(f"{unique}.{module}")
+    finally:
+        sys.path.remove(str(alias.parent))
+
+
+def run_check_cli(package_dir, *args):
+    """Run `python -m checks --package DIR ...` as a student would; return (exit code, output)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "checks", "--package", str(package_dir), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return proc.returncode, proc.stdout + proc.stderr

@@ -1,0 +1,298 @@
+"""Realistic wrong versions of each exercise: the mistakes students actually make.
+
+Each mutant is the whole replacement function. `hint` is a piece of text the student check's hint
+must contain (it names the likely mistake), or None where any clear report will do.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Mutant:
+    function: str
+    name: str
+    source: str
+    hint: str = None
+
+
+MUTANTS = [
+    # ---- rnn_step_forward
+    Mutant(
+        "rnn_step_forward",
+        "no tanh",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = x @ Wx + prev_h @ Wh + b
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "np.tanh",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "sigmoid instead of tanh",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = sigmoid(x @ Wx + prev_h @ Wh + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "sigmoid",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "Wh transposed",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx + prev_h @ Wh.T + b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "not Wh.T",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "bias left out",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx + prev_h @ Wh)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "is b added",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "tanh applied to each term",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(x @ Wx) + np.tanh(prev_h @ Wh) + np.tanh(b)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "together",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "tanh from exponentials (overflows)",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    a = x @ Wx + prev_h @ Wh + b
+    next_h = (np.exp(a) - np.exp(-a)) / (np.exp(a) + np.exp(-a))
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+""",
+        "stable",
+    ),
+    Mutant(
+        "rnn_step_forward",
+        "returns only next_h",
+        """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    return np.tanh(x @ Wx + prev_h @ Wh + b)
+""",
+        None,
+    ),
+    # ---- rnn_forward
+    Mutant(
+        "rnn_forward",
+        "restarts from h0 at every step",
+        """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]))
+    caches = []
+    for t in range(T):
+        h[:, t], cache = rnn_step_forward(x[:, t], h0, Wx, Wh, b)
+        caches.append(cache)
+    return h, caches
+""",
+        "not from h0",
+    ),
+    Mutant(
+        "rnn_forward",
+        "returns only the last state",
+        """
+def rnn_forward(x, h0, Wx, Wh, b):
+    prev_h, caches = h0, []
+    for t in range(x.shape[1]):
+        prev_h, cache = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        caches.append(cache)
+    return prev_h, caches
+""",
+        "every step",
+    ),
+    Mutant(
+        "rnn_forward",
+        "stores the state before the step",
+        """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]))
+    prev_h, caches = h0, []
+    for t in range(T):
+        h[:, t] = prev_h
+        prev_h, cache = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        caches.append(cache)
+    return h, caches
+""",
+        "before it",
+    ),
+    Mutant(
+        "rnn_forward",
+        "time read from the batch axis",
+        """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]))
+    prev_h, caches = h0, []
+    for t in range(T):
+        prev_h, cache = rnn_step_forward(x[t], prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
+        caches.append(cache)
+    return h, caches
+""",
+        None,
+    ),
+    # ---- rnn_step_backward
+    Mutant(
+        "rnn_step_backward",
+        "tanh derivative as 1 - h",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+        "not 1 - next_h",
+    ),
+    Mutant(
+        "rnn_step_backward",
+        "tanh applied again in the derivative",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - np.tanh(next_h) ** 2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+        "already tanh(a)",
+    ),
+    Mutant(
+        "rnn_step_backward",
+        "db averaged over the batch",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.mean(axis=0)
+""",
+        "averaged",
+    ),
+    Mutant(
+        "rnn_step_backward",
+        "dWh from next_h",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, next_h.T @ da, da.sum(axis=0)
+""",
+        "prev_h (not next_h)",
+    ),
+    Mutant(
+        "rnn_step_backward",
+        "dprev_h through Wh instead of Wh.T",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h**2)
+    return da @ Wx.T, da @ Wh, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+        "transposed weights",
+    ),
+    Mutant(
+        "rnn_step_backward",
+        "changes dnext_h in place",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    dnext_h *= 1.0 - next_h**2
+    da = dnext_h
+    return da @ Wx.T, da @ Wh.T, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+""",
+        None,
+    ),
+    # ---- rnn_backward
+    Mutant(
+        "rnn_backward",
+        "upstream gradient added only at the last step",
+        """
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.empty((N, T, cache[0][0].shape[1]))
+    dWx = dWh = db = 0.0
+    dprev_h = dh[:, -1]
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dprev_h, cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+""",
+        "added at every step",
+    ),
+    Mutant(
+        "rnn_backward",
+        "gradient not carried back through time",
+        """
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.empty((N, T, cache[0][0].shape[1]))
+    dWx = dWh = db = 0.0
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t], cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+""",
+        "stops at the last step",
+    ),
+    Mutant(
+        "rnn_backward",
+        "weight gradients overwritten, not accumulated",
+        """
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.empty((N, T, cache[0][0].shape[1]))
+    dprev_h = np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx, dWh, db = rnn_step_backward(dh[:, t] + dprev_h, cache[t])
+    return dx, dprev_h, dWx, dWh, db
+""",
+        "accumulate",
+    ),
+    Mutant(
+        "rnn_backward",
+        "walks forward in time",
+        """
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.empty((N, T, cache[0][0].shape[1]))
+    dWx = dWh = db = 0.0
+    dprev_h = np.zeros((N, H))
+    for t in range(T):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dprev_h, cache[t])
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+""",
+        None,
+    ),
+    Mutant(
+        "rnn_backward",
+        "dh accumulated in place",
+        """
+def rnn_backward(dh, cache):
+    N, T, H = dh.shape
+    dx = np.empty((N, T, cache[0][0].shape[1]))
+    dWx = dWh = db = 0.0
+    for t in reversed(range(T)):
+        dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t], cache[t])
+        if t > 0:
+            dh[:, t - 1] += dprev_h
+        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    return dx, dprev_h, dWx, dWh, db
+""",
+        "in place",
+    ),
+]

@@ -1,0 +1,60 @@
+"""The student check catches every realistic mistake, names the function, and hints at the cause."""
+
+from collections import Counter
+
+import pytest
+
+from checks.core import DONE, WRONG, check_exercise, check_with_needs, load_references
+from checks.notebook import format_report
+from checks.registry import BY_NAME, EXERCISES, find
+from tests.helpers import import_fresh, make_package, run_check_cli
+from tests.mutants import MUTANTS
+
+REFERENCES = load_references()
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
+def test_mutant_is_reported_wrong_with_its_function_named(tmp_path, mutant):
+    module = import_fresh(make_package(tmp_path, [mutant.source]))
+    report = check_exercise(find(mutant.function), module, REFERENCES)
+    assert report.state == WRONG, f"{mutant.name} was reported {report.state}"
+    text = format_report(report, len(find(mutant.function).cases))
+    assert text.startswith(f"✗ {mutant.function} is wrong"), text
+    if mutant.hint is not None:
+        assert mutant.hint in text, f"the hint should name the mistake ({mutant.hint!r}):\n{text}"
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
+def test_exercises_built_on_a_mutant_point_at_it(tmp_path, mutant):
+    """An exercise that fails only because one it builds on is wrong says which one to fix first."""
+    module = import_fresh(make_package(tmp_path, [mutant.source]))
+    for exercise in EXERCISES:
+        if mutant.function in exercise.needs:
+            report = check_with_needs(exercise, module, REFERENCES, BY_NAME)
+            if report.state == WRONG:
+                assert f"fix {mutant.function} first" in report.hint, (exercise.name, report.hint)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
+def test_mutant_leaves_the_other_exercises_alone(tmp_path, mutant):
+    """Only the mutated function and the exercises checked through it may be reported wrong."""
+    module = import_fresh(make_package(tmp_path, [mutant.source]))
+    for exercise in EXERCISES:
+        if exercise.name == mutant.function or mutant.function in exercise.needs:
+            continue
+        assert check_exercise(exercise, module, REFERENCES).state == DONE, exercise.name
+
+
+def test_every_exercise_has_at_least_three_mutants():
+    counts = Counter(m.function for m in MUTANTS)
+    assert {e.name: counts[e.name] for e in EXERCISES if counts[e.name] < 3} == {}
+
+
+def test_the_command_line_check_names_a_mutant_and_fails(tmp_path):
+    mutant = next(m for m in MUTANTS if m.name == "upstream gradient added only at the last step")
+    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks")
+    assert code == 1
+    assert "rnn_backward       04_backprop_through_time  wrong" in out
+    assert "rnn_backward is wrong" in out and "added at every step" in out
+    for other in ("rnn_step_forward", "rnn_forward", "rnn_step_backward"):
+        assert f"{other.ljust(17)}  " in out and "done" in out.split(other)[1].splitlines()[0]
