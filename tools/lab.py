@@ -36,6 +36,9 @@ def lab_command(port=None, open_browser=None, token=None):
     ]  # fmt: skip
     if not open_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers and CI often run as root, where Jupyter refuses to start without this.
+        command.append("--allow-root")
     if port is not None:
         command += [f"--port={port}", "--ServerApp.port_retries=0", "--ip=127.0.0.1"]
     if token is not None:

@@ -1,0 +1,65 @@
+"""Every notebook, re-executed against solutions/, prints exactly its saved reference outputs.
+
+Under each of three OpenBLAS kernels and with 1 and 2 BLAS threads (`make nbval-matrix`): the printed
+values are rounded, or verdicts, so every correct implementation prints the same text everywhere.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from checks.notebook_runs import REFERENCE_NOTEBOOKS, import_path_for, nbval_command
+from tests.helpers import ROOT, SOLUTIONS
+
+# What OpenBLAS reports running when forced to each kernel (its Prescott build reports Katmai).
+CORETYPES = {"Prescott": ("Prescott", "Katmai"), "Sandybridge": ("Sandybridge",), "Haswell": ("Haswell",)}
+THREADS = ["1", "2"]
+NOTEBOOKS = sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))
+
+BLAS_INFO = (
+    "import json, numpy, threadpoolctl; numpy.ones((64, 64)) @ numpy.ones((64, 64)); "
+    "print(json.dumps([(i['internal_api'], i.get('architecture'), i['num_threads']) "
+    "for i in threadpoolctl.threadpool_info()]))"
+)
+
+
+def blas_env(coretype, threads):
+    env = dict(os.environ, OPENBLAS_CORETYPE=coretype, OPENBLAS_NUM_THREADS=threads)
+    env.pop("OMP_NUM_THREADS", None)
+    return env
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("coretype", list(CORETYPES))
+def test_matrix_notebooks_match_their_references(coretype, threads):
+    env = blas_env(coretype, threads)
+    info = json.loads(subprocess.check_output([sys.executable, "-c", BLAS_INFO], env=env, text=True))
+    running = [(arch, n) for api, arch, n in info if api == "openblas"]
+    assert running and all(arch in CORETYPES[coretype] and n == int(threads) for arch, n in running), info
+    pythonpath, tmp = import_path_for(SOLUTIONS)
+    try:
+        proc = subprocess.run(
+            nbval_command(NOTEBOOKS),
+            env=dict(env, PYTHONPATH=pythonpath),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        tmp.cleanup()
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    code_cells = sum(c["cell_type"] == "code" for p in NOTEBOOKS for c in json.loads(p.read_text())["cells"])
+    assert f"{code_cells} passed" in proc.stdout, proc.stdout[-2000:]
+
+
+def test_every_notebook_has_text_a_check_and_no_saved_outputs():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        assert any(c["cell_type"] == "markdown" for c in cells), path.name
+        assert any("check(" in "".join(c["source"]) for c in code), f"{path.name} has no check cell"
+        assert any("%autoreload 2" in "".join(c["source"]) for c in code), path.name
+        assert all(not c["outputs"] for c in code), f"{path.name} has saved outputs: run make notebooks"
