@@ -15,7 +15,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .core import DONE, TODO, WRONG, check_with_needs, load_references
+from .core import DONE, TODO, WRONG, Report, check_with_needs, load_references
 from .notebook_runs import REFERENCE_NOTEBOOKS, ROOT, code_cell_sources, run_notebook
 from .registry import BY_NAME, EXERCISES
 
@@ -31,6 +31,21 @@ def import_package(package_dir):
         raise UsageError(f"{package_dir} is not a Python package (no __init__.py)")
     sys.path.insert(0, str(package_dir.parent))
     return importlib.import_module(package_dir.name)
+
+
+def unimportable(exercise, package, err):
+    """The report for an exercise whose module does not even import."""
+    path = Path(package.__file__).parent / f"{exercise.module}.py"
+    where = f"{_display(path)}:{err.lineno}" if isinstance(err, SyntaxError) else _display(path)
+    report = Report(exercise.name, location=where)
+    report.wrong(f"{_display(path)} cannot be imported: {type(err).__name__}: {err}")
+    report.hint = f"Fix the error at {where} first; nothing in that file can run until it imports."
+    return report
+
+
+def _display(path):
+    path = Path(path).resolve()
+    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
 
 
 def exercises_in(notebook):
@@ -90,7 +105,11 @@ def main(argv=None):
     references = load_references()
     reports, cache = {}, {}
     for exercise in exercises:
-        module = importlib.import_module(f"{package.__name__}.{exercise.module}")
+        try:
+            module = importlib.import_module(f"{package.__name__}.{exercise.module}")
+        except Exception as err:  # a student's syntax error must not hide the other results
+            reports[exercise.name] = unimportable(exercise, package, err)
+            continue
         reports[exercise.name] = check_with_needs(exercise, module, references, BY_NAME, cache)
 
     rows = []
@@ -117,7 +136,8 @@ def main(argv=None):
         for notebook in notebooks:
             waiting = [n for n in exercises_in(notebook) if n not in reports or reports[n].state != DONE]
             if waiting:
-                rows.append([notebook, "TODO", "waits for " + ", ".join(waiting)])
+                states = [f"{n} ({reports[n].state})" if n in reports else n for n in waiting]
+                rows.append([notebook, "TODO", "waits for " + ", ".join(states)])
                 notebook_ok.append(False)
                 continue
             print(f"re-running {notebook}.ipynb against {Path(args.package).name}/ ...", flush=True)

@@ -36,7 +36,12 @@ def check(fn):
     The function is checked together with the other functions of its own module (a backward is
     checked through the forward next to it). Prints only (a notebook would echo a return value).
     """
-    exercise = find(fn.__name__)
+    if not callable(fn) or not hasattr(fn, "__module__"):
+        raise TypeError(f"check() takes an exercise function, e.g. check(rnn_step_forward); got {fn!r}")
+    try:
+        exercise = find(fn.__name__)
+    except KeyError as err:
+        raise ValueError(err.args[0]) from None
     module = sys.modules[fn.__module__]
     report = check_with_needs(exercise, module, load_references(), BY_NAME)
     print(format_report(report, len(exercise.cases)))

@@ -13,6 +13,8 @@ Shapes used below:
 
 import numpy as np
 
+from .shapes import expect_shapes
+
 
 def sigmoid(x):
     """Logistic sigmoid, stable for any finite input (no overflow warning at +-1e4).
@@ -42,6 +44,9 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     - next_h: next hidden state, shape (N, H).
     - cache: what rnn_step_backward needs (opaque to the caller).
     """
+    expect_shapes(
+        "rnn_step_forward", x=(x, "N D"), prev_h=(prev_h, "N H"), Wx=(Wx, "D H"), Wh=(Wh, "H H"), b=(b, "H")
+    )
     ### TODO: compute the pre-activation, apply tanh, and keep in the cache what backward needs.
     ### BEGIN SOLUTION
     next_h = np.tanh(x @ Wx + prev_h @ Wh + b)
@@ -64,6 +69,7 @@ def rnn_step_backward(dnext_h, cache):
     - dWh: gradient of the hidden-to-hidden weights, shape (H, H).
     - db: gradient of the bias, shape (H,).
     """
+    expect_shapes("rnn_step_backward", dnext_h=(dnext_h, "N H"))
     ### TODO: backpropagate through tanh (d tanh(a)/da = 1 - tanh(a)**2), then through the
     ### TODO: affine map x @ Wx + prev_h @ Wh + b; the bias is shared by every row of the batch.
     ### BEGIN SOLUTION
@@ -92,6 +98,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - h: hidden state at every time step, shape (N, T, H); h[:, t] is the state after step t.
     - cache: what rnn_backward needs (opaque to the caller).
     """
+    expect_shapes("rnn_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D H"), Wh=(Wh, "H H"), b=(b, "H"))
     ### TODO: loop over time; each step starts from the hidden state the previous step produced
     ### TODO: (h0 for the first one); store every step's state in h and every step's cache.
     ### BEGIN SOLUTION
@@ -123,6 +130,7 @@ def rnn_backward(dh, cache):
     - dWh: gradient of the hidden-to-hidden weights, shape (H, H).
     - db: gradient of the bias, shape (H,).
     """
+    expect_shapes("rnn_backward", dh=(dh, "N T H"))
     ### TODO: walk the steps backwards in time. The gradient reaching h[:, t] is dh[:, t] plus
     ### TODO: what flows back from step t+1; the weights are shared, so their gradients add up.
     ### BEGIN SOLUTION

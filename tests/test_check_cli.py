@@ -22,7 +22,7 @@ def test_fresh_stubs_are_all_todo_and_the_check_fails(tmp_path):
         assert " TODO " in row, row
     assert "not written yet: fill in its TODO at" in out
     assert "0 of 4 exercises done, 0 wrong, 4 TODO" in out
-    assert "waits for rnn_step_forward" in out
+    assert "waits for rnn_step_forward (TODO)" in out
 
 
 def test_solutions_copied_over_assignment_pass_everything(tmp_path):
@@ -78,3 +78,14 @@ def test_notebooks_are_compared_with_the_pristine_references_never_the_students_
     assert not any("notebooks/01" in part and "reference" not in part for part in command)
     passed, problems, log = run_notebook("01_rnn_cell", make_package(tmp_path, [CHEAT]))
     assert not passed and "code cell 2" in problems[0] and log.exists()
+
+
+def test_a_file_that_does_not_import_is_reported_not_crashed_on(tmp_path):
+    target = stubs_package(tmp_path)
+    path = target / "rnn_layers.py"
+    path.write_text(path.read_text().replace("    # TODO: compute the pre-activation", "    next_h = (\n", 1))
+    code, out = run_check_cli(target, "--no-notebooks")
+    assert code == 1
+    assert "rnn_step_forward   01_rnn_cell" in out and "wrong" in out
+    flat = " ".join(out.split())
+    assert "cannot be imported: SyntaxError" in flat and "Fix the error at" in flat

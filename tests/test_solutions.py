@@ -128,3 +128,15 @@ def test_the_error_measures():
     assert rel_error(np.array([1.0, 0.0]), np.array([1.0, 1e-12])) > 1e-5  # element-wise: fragile near 0
     assert normwise_rel_error(np.array([1.0, 0.0]), np.array([1.0, 1e-12])) < 1e-11
     assert normwise_rel_error(np.array([2.0]), np.array([1.0])) == 1.0
+
+
+def test_layers_name_the_argument_whose_shape_is_wrong():
+    x, prev_h, Wx, b = np.zeros((3, 4)), np.zeros((3, 5)), np.zeros((4, 5)), np.zeros(5)
+    with pytest.raises(ValueError, match=r"rnn_step_forward: Wh should have shape \(H, H\) with H = 5"):
+        rnn_step_forward(x, prev_h, Wx, np.zeros((4, 5)), b)
+    with pytest.raises(
+        ValueError, match=r"rnn_forward: x should have 3 axes \(N, T, D\), got shape \(3, 4\)"
+    ):
+        rnn_forward(x, prev_h, Wx, np.zeros((5, 5)), b)
+    with pytest.raises(ValueError, match=r"b should have 1 axis \(H,\), got shape \(1, 5\)"):
+        rnn_step_forward(x, prev_h, Wx, np.zeros((5, 5)), b[None])
