@@ -24,8 +24,8 @@ help:
 
 # The virtual environment: created if missing, re-installed whenever requirements.txt changes.
 $(STAMP): requirements.txt tools/setup_venv.py
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
-	  { echo "error: the course needs Python 3.10 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: the course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) tools/setup_venv.py

@@ -73,16 +73,16 @@ def cell_sources(nb):
     return [(cell.cell_type, cell.source) for cell in nb.cells]
 
 
-def verify():
+def verify(notebooks=NOTEBOOKS, references=REFERENCE_NOTEBOOKS):
     """Every notebook has a reference copy with the same cells, and no reference is orphaned."""
     problems = []
-    ours = {p.stem for p in NOTEBOOKS.glob("*.ipynb")}
-    refs = {p.stem for p in REFERENCE_NOTEBOOKS.glob("*.ipynb")}
+    ours = {p.stem for p in notebooks.glob("*.ipynb")}
+    refs = {p.stem for p in references.glob("*.ipynb")}
     problems += [f"notebooks/{n}.ipynb has no reference outputs" for n in sorted(ours - refs)]
     problems += [f"reference {n}.ipynb has no notebook in notebooks/" for n in sorted(refs - ours)]
     for name in sorted(ours & refs):
-        mine = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-        ref = nbformat.read(REFERENCE_NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        mine = nbformat.read(notebooks / f"{name}.ipynb", as_version=4)
+        ref = nbformat.read(references / f"{name}.ipynb", as_version=4)
         if cell_sources(mine) != cell_sources(ref):
             problems.append(f"notebooks/{name}.ipynb was edited after its reference outputs were made")
     for problem in problems:

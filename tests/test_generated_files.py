@@ -1,0 +1,36 @@
+"""The checks that keep generated files in step with their sources can fail."""
+
+import json
+import shutil
+
+from checks.core import load_references
+from checks.notebook_runs import REFERENCE_NOTEBOOKS
+from checks.references import compute, stale_values
+from tests.helpers import ROOT
+from tools.notebooks import verify
+
+
+def test_reference_values_match_the_solutions_and_a_changed_one_is_caught():
+    stored, fresh = load_references(), compute()
+    assert stale_values(stored, fresh) == []
+    exercise = next(iter(stored))
+    case = next(iter(stored[exercise]))
+    output = next(iter(stored[exercise][case]))
+    stored[exercise][case][output] = stored[exercise][case][output] + 1e-6
+    assert stale_values(stored, fresh) == [f"{exercise} / {case} / {output}"]
+
+
+def test_a_notebook_edited_after_its_references_were_made_is_caught(tmp_path, capsys):
+    notebooks, references = tmp_path / "notebooks", tmp_path / "references"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    shutil.copytree(REFERENCE_NOTEBOOKS, references)
+    assert verify(notebooks, references) == 0
+    path = notebooks / "01_rnn_cell.ipynb"
+    nb = json.loads(path.read_text())
+    nb["cells"][0]["source"] = ["# 1. The RNN cell, edited\n"]
+    path.write_text(json.dumps(nb))
+    assert verify(notebooks, references) == 1
+    assert "01_rnn_cell.ipynb was edited after its reference outputs were made" in capsys.readouterr().out
+    (references / "03_sequences.ipynb").unlink()
+    assert verify(notebooks, references) == 1
+    assert "03_sequences.ipynb has no reference outputs" in capsys.readouterr().out
