@@ -22,3 +22,27 @@ def rnn_params(D, H, seed=0, scale=0.5):
         "Wh": array(seed + 2, H, H, scale=scale),
         "b": array(seed + 3, H, scale=scale),
     }
+
+
+def lstm_params(D, H, seed=0, scale=0.5):
+    """LSTM weights Wx (D, 4H), Wh (H, 4H), b (4H,), gate blocks in the order i, f, o, g."""
+    return {
+        "Wx": array(seed + 1, D, 4 * H, scale=scale),
+        "Wh": array(seed + 2, H, 4 * H, scale=scale),
+        "b": array(seed + 3, 4 * H, scale=scale),
+    }
+
+
+def gru_params(D, H, seed=0, scale=0.5):
+    """GRU weights Wx (D, 3H), Wh (H, 3H), bx (3H,), bh (3H,), gate blocks in the order r, z, n."""
+    return {
+        "Wx": array(seed + 1, D, 3 * H, scale=scale),
+        "Wh": array(seed + 2, H, 3 * H, scale=scale),
+        "bx": array(seed + 3, 3 * H, scale=scale),
+        "bh": array(seed + 7, 3 * H, scale=scale),
+    }
+
+
+def gate_block(vector_or_matrix, gate, H):
+    """A view of one gate's block of columns (the last axis), e.g. gate 1 = columns H:2H."""
+    return vector_or_matrix[..., gate * H : (gate + 1) * H]

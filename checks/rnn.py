@@ -8,6 +8,7 @@ import numpy as np
 
 from .core import Case, Exercise, Mismatch, call_unchanged, normwise_error, unpack
 from .inputs import array, rnn_params
+from .sequences import backward_exercise, forward_exercise
 
 TOL = 1e-8
 
@@ -160,139 +161,27 @@ rnn_step_backward = Exercise(
 )
 
 
-def _seq_inputs(N=2, T=5, D=3, H=4, seed=60, h0=True, dh_at=None):
-    k = rnn_params(D, H, seed)
-    k["x"] = array(seed + 4, N, T, D)
-    k["h0"] = array(seed + 5, N, H, scale=0.8) if h0 else np.zeros((N, H))
-    dh = array(seed + 6, N, T, H)
-    if dh_at is not None:
-        mask = np.zeros(T, dtype=bool)
-        mask[dh_at] = True
-        dh[:, ~mask] = 0.0
-    k["dh"] = dh
-    return k
-
-
 SEQ_ARGS = ("x", "h0", "Wx", "Wh", "b")
 
-
-def _forward(module, k):
-    args = [k[name] for name in SEQ_ARGS]
-    return unpack(call_unchanged(module.rnn_forward, args, SEQ_ARGS), 2, "h, cache")
-
-
-def _run_forward(module, k):
-    h, _ = _forward(module, k)
-    return {"h": h}
-
-
-F_ONE = "T = 1 (a single step)"
-F_ZERO = "h0 = 0"
-F_ALL = "h0 is not zero"
-F_LONG = "N = 1, T = 9"
-
-
-def _first_wrong_step(actual, expected):
-    for t in range(expected.shape[1]):
-        if normwise_error(actual[:, t], expected[:, t]) > TOL:
-            return t
-    return None
-
-
-def _diagnose_forward(report, refs):
-    h = report.actual.get(F_ALL, {}).get("h")
-    ref = refs[F_ALL]["h"]
-    if h is None or np.shape(h) != ref.shape:
-        if h is not None and np.ndim(h) == 2:
-            return "Return the hidden state of every step, (N, T, H), not just the last one."
-        return "h holds one hidden state per step: shape (N, T, H), with h[:, t] the state after step t."
-    h = np.asarray(h)
-    t = _first_wrong_step(h, ref)
-    if t is None:
-        return None
-    h0 = report.inputs[F_ALL]["h0"]
-    if np.array_equal(h[:, 0], h0) or _first_wrong_step(h[:, 1:], ref[:, :-1]) is None:
-        return "h[:, t] must be the state after step t; it holds the state before it."
-    if t == 0:
-        if not report.failed(F_ZERO):
-            return "The first step ignores h0: it is rnn_step_forward(x[:, 0], h0, Wx, Wh, b)."
-        return "Already h[:, 0] is wrong: is rnn_step_forward right (its check), fed with x[:, 0]?"
-    return (
-        f"h[:, 0] is right but h[:, {t}] is wrong: each step must start from the state the step "
-        "before produced (prev_h = h[:, t - 1]), not from h0."
-    )
-
-
-rnn_forward = Exercise(
-    name="rnn_forward",
-    notebook="03_sequences",
-    run=_run_forward,
-    cases=[
-        Case(F_ONE, lambda: _seq_inputs(T=1)),
-        Case(F_ZERO, lambda: _seq_inputs(h0=False)),
-        Case(F_ALL, lambda: _seq_inputs()),
-        Case(F_LONG, lambda: _seq_inputs(N=1, T=9, seed=70)),
-    ],
-    diagnose=_diagnose_forward,
-    needs=("rnn_step_forward",),
+rnn_forward = forward_exercise(
+    "rnn_forward",
+    "03_sequences",
+    step="rnn_step_forward",
+    params=rnn_params,
+    args=SEQ_ARGS,
+    first_step_hint="The first step ignores h0: it is rnn_step_forward(x[:, 0], h0, Wx, Wh, b).",
 )
 
-
-def _run_backward(module, k):
-    h, cache = _forward(module, k)
-    backward = module.rnn_backward
-    names = ("dx", "dh0", "dWx", "dWh", "db")
-    grads = unpack(call_unchanged(backward, [k["dh"], cache], ("dh", "cache")), 5, ", ".join(names))
-    return {"h": h, **dict(zip(names, grads, strict=True))}
-
-
-B_LAST = "only the last step has an upstream gradient (dh[:, :-1] = 0)"
-B_FIRST = "only the first step has an upstream gradient (dh[:, 1:] = 0)"
-B_ONE = "T = 1 (a single step)"
-B_ALL = "every step has an upstream gradient"
-
-
-def _diagnose_backward(report, refs):
-    bad = {out for outs in report.bad.values() for out in outs}
-    if "h" in bad:
-        return "The forward pass is wrong on these inputs: fix rnn_forward first."
-    if report.failed(B_ONE):
-        return "Even a single step is wrong: with T = 1 this is one rnn_step_backward call (its check)."
-    if report.failed(B_LAST):
-        dx = report.actual[B_LAST].get("dx")
-        if dx is not None and np.shape(dx) == refs[B_LAST]["dx"].shape and not np.any(dx[:, :-1]):
-            return (
-                "The gradient stops at the last step: step t must receive dh[:, t] plus the "
-                "dprev_h that step t + 1 returned."
-            )
-        if not report.failed(B_LAST, "dx") and bad <= {"dWx", "dWh", "db"}:
-            return "Weights are shared by every step, so their gradients add up: accumulate, don't overwrite."
-        return (
-            "Wrong even with an upstream gradient only at the last step: walk t from T - 1 down "
-            "to 0, passing each step's dprev_h to the step before."
-        )
-    if report.failed(B_ALL) or report.failed(B_FIRST):
-        if bad <= {"dh0"}:
-            return "dh0 is the dprev_h that the step at t = 0 returns."
-        return (
-            "Right when only the last step has an upstream gradient, wrong when earlier ones do: "
-            "is the upstream gradient dh[:, t] added at every step?"
-        )
-    return None
-
-
-rnn_backward = Exercise(
-    name="rnn_backward",
-    notebook="04_backprop_through_time",
-    run=_run_backward,
-    cases=[
-        Case(B_ONE, lambda: _seq_inputs(T=1, seed=80)),
-        Case(B_LAST, lambda: _seq_inputs(seed=90, dh_at=-1)),
-        Case(B_FIRST, lambda: _seq_inputs(seed=100, dh_at=0)),
-        Case(B_ALL, lambda: _seq_inputs(seed=110)),
-    ],
-    diagnose=_diagnose_backward,
-    needs=("rnn_step_forward", "rnn_forward", "rnn_step_backward"),
+rnn_backward = backward_exercise(
+    "rnn_backward",
+    "04_backprop_through_time",
+    forward="rnn_forward",
+    step_backward="rnn_step_backward",
+    step_forward="rnn_step_forward",
+    params=rnn_params,
+    args=SEQ_ARGS,
+    grads=("dx", "dh0", "dWx", "dWh", "db"),
+    carried="dh[:, t] plus the dprev_h that step t + 1 returned",
 )
 
 EXERCISES = [rnn_step_forward, rnn_forward, rnn_step_backward, rnn_backward]

@@ -10,7 +10,21 @@ import numpy as np
 import pytest
 
 from solutions.gradient_check import eval_numerical_gradient_array, normwise_rel_error, rel_error
-from solutions.rnn_layers import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward, sigmoid
+from solutions.rnn_layers import (
+    gru_backward,
+    gru_forward,
+    gru_step_backward,
+    gru_step_forward,
+    lstm_backward,
+    lstm_forward,
+    lstm_step_backward,
+    lstm_step_forward,
+    rnn_backward,
+    rnn_forward,
+    rnn_step_backward,
+    rnn_step_forward,
+    sigmoid,
+)
 
 GRAD_TOL = 1e-7
 SHAPES = [(1, 1, 1, 1), (2, 3, 4, 5), (3, 7, 2, 4), (1, 50, 3, 2)]  # (N, T, D, H)
@@ -140,3 +154,135 @@ def test_layers_name_the_argument_whose_shape_is_wrong():
         rnn_forward(x, prev_h, Wx, np.zeros((5, 5)), b)
     with pytest.raises(ValueError, match=r"b should have 1 axis \(H,\), got shape \(1, 5\)"):
         rnn_step_forward(x, prev_h, Wx, np.zeros((5, 5)), b[None])
+
+
+# Gated cells: (forward, backward, parameter maker) for whole sequences.
+def lstm_params(D, H, seed):
+    rng = np.random.RandomState(seed)
+    return [0.5 * rng.randn(D, 4 * H), 0.5 * rng.randn(H, 4 * H), 0.5 * rng.randn(4 * H)]
+
+
+def gru_params(D, H, seed):
+    rng = np.random.RandomState(seed)
+    return [
+        0.5 * rng.randn(D, 3 * H),
+        0.5 * rng.randn(H, 3 * H),
+        0.5 * rng.randn(3 * H),
+        0.5 * rng.randn(3 * H),
+    ]
+
+
+SEQUENCE_CELLS = {
+    "lstm": (lstm_forward, lstm_backward, lstm_params),
+    "gru": (gru_forward, gru_backward, gru_params),
+}
+
+
+def numeric_gradients(forward, args, upstream, outputs=(0,)):
+    """Numeric gradient of sum(forward(*args)[k] * upstream[k]) for every argument."""
+    grads = []
+    for i in range(len(args)):
+        total = 0.0
+        for k, up in zip(outputs, upstream, strict=True):
+
+            def f(v, i=i, k=k):
+                a = list(args)
+                a[i] = v
+                return forward(*a)[k]
+
+            total = total + eval_numerical_gradient_array(f, args[i].copy(), up)
+        grads.append(total)
+    return grads
+
+
+@pytest.mark.parametrize("cell", SEQUENCE_CELLS)
+@pytest.mark.parametrize("N, T, D, H", SHAPES)
+def test_gated_sequence_backward_matches_numeric_gradients(cell, N, T, D, H):
+    forward, backward, make = SEQUENCE_CELLS[cell]
+    rng = np.random.RandomState(N + 10 * T + 100 * H)
+    args = [rng.randn(N, T, D), rng.randn(N, H), *make(D, H, seed=T)]
+    h, cache = forward(*args)
+    dh = rng.randn(*h.shape)
+    analytic = backward(dh, cache)
+    for name, a, n in zip(
+        "x h0 Wx Wh b1 b2".split(), analytic, numeric_gradients(forward, args, [dh]), strict=False
+    ):
+        assert normwise_rel_error(a, n) < GRAD_TOL, (cell, name)
+
+
+@pytest.mark.parametrize("N, T, D, H", SHAPES)
+def test_lstm_step_backward_matches_numeric_gradients_of_both_outputs(N, T, D, H):
+    rng = np.random.RandomState(3 * N + H)
+    args = [rng.randn(N, D), rng.randn(N, H), rng.randn(N, H), *lstm_params(D, H, seed=D)]
+    next_h, next_c, cache = lstm_step_forward(*args)
+    dnext_h, dnext_c = rng.randn(N, H), rng.randn(N, H)
+    analytic = lstm_step_backward(dnext_h, dnext_c, cache)
+    numeric = numeric_gradients(lstm_step_forward, args, [dnext_h, dnext_c], outputs=(0, 1))
+    for name, a, n in zip("x prev_h prev_c Wx Wh b".split(), analytic, numeric, strict=True):
+        assert normwise_rel_error(a, n) < GRAD_TOL, name
+
+
+@pytest.mark.parametrize("N, T, D, H", SHAPES)
+def test_gru_step_backward_matches_numeric_gradients(N, T, D, H):
+    rng = np.random.RandomState(5 * N + H)
+    args = [rng.randn(N, D), rng.randn(N, H), *gru_params(D, H, seed=D)]
+    next_h, cache = gru_step_forward(*args)
+    dnext_h = rng.randn(N, H)
+    analytic = gru_step_backward(dnext_h, cache)
+    numeric = numeric_gradients(gru_step_forward, args, [dnext_h])
+    for name, a, n in zip("x prev_h Wx Wh bx bh".split(), analytic, numeric, strict=True):
+        assert normwise_rel_error(a, n) < GRAD_TOL, name
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_sequence_backward_is_the_sum_of_step_backwards(cell):
+    rng = np.random.RandomState(11)
+    N, T, D, H = 2, 5, 3, 4
+    x, h0 = rng.randn(N, T, D), rng.randn(N, H)
+    params = lstm_params(D, H, 1) if cell == "lstm" else gru_params(D, H, 1)
+    forward, backward, _ = SEQUENCE_CELLS[cell]
+    h, cache = forward(x, h0, *params)
+    dh = rng.randn(N, T, H)
+    seq = backward(dh, cache)
+    prev_h, prev_c, caches = h0, np.zeros_like(h0), []
+    for t in range(T):
+        if cell == "lstm":
+            prev_h, prev_c, c = lstm_step_forward(x[:, t], prev_h, prev_c, *params)
+        else:
+            prev_h, c = gru_step_forward(x[:, t], prev_h, *params)
+        caches.append(c)
+        np.testing.assert_allclose(h[:, t], prev_h, rtol=1e-13, atol=1e-15)
+    dprev_h, dprev_c, sums = np.zeros((N, H)), np.zeros((N, H)), None
+    for t in reversed(range(T)):
+        if cell == "lstm":
+            dx_t, dprev_h, dprev_c, *dparams = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, caches[t])
+        else:
+            dx_t, dprev_h, *dparams = gru_step_backward(dh[:, t] + dprev_h, caches[t])
+        sums = dparams if sums is None else [a + b for a, b in zip(sums, dparams, strict=True)]
+        np.testing.assert_allclose(seq[0][:, t], dx_t, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(seq[1], dprev_h, rtol=1e-12, atol=1e-14)
+    for total, expected in zip(seq[2:], sums, strict=True):
+        np.testing.assert_allclose(total, expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_every_cell_at_extreme_preactivations_is_finite_without_warnings(sign):
+    rng = np.random.RandomState(4)
+    N, T, D, H = 2, 3, 4, 5
+    x = sign * 1e4 * np.abs(rng.randn(N, T, D))
+    h0 = np.zeros((N, H))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for forward, backward, params in [
+            (rnn_forward, rnn_backward, [np.ones((D, H)), np.ones((H, H)), np.zeros(H)]),
+            (lstm_forward, lstm_backward, [np.ones((D, 4 * H)), np.ones((H, 4 * H)), np.zeros(4 * H)]),
+            (
+                gru_forward,
+                gru_backward,
+                [np.ones((D, 3 * H)), np.ones((H, 3 * H)), np.zeros(3 * H), np.zeros(3 * H)],
+            ),
+        ]:
+            h, cache = forward(x, h0, *params)
+            grads = backward(np.ones_like(h), cache)
+            assert np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1), forward.__name__
+            assert all(np.all(np.isfinite(g)) for g in grads), forward.__name__
