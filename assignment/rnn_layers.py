@@ -113,3 +113,218 @@ def rnn_backward(dh, cache):
     # TODO: what flows back from step t+1; the weights are shared, so their gradients add up.
     raise NotImplementedError("rnn_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     return dx, dh0, dWx, dWh, db
+
+
+def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
+    """One time step of an LSTM.
+
+    With a = x @ Wx + prev_h @ Wh + b split into four (N, H) blocks in the order i, f, o, g:
+        i = sigmoid(a[:, :H])      input gate
+        f = sigmoid(a[:, H:2H])    forget gate
+        o = sigmoid(a[:, 2H:3H])   output gate
+        g = tanh(a[:, 3H:])        candidate cell values
+        next_c = f * prev_c + i * g
+        next_h = o * tanh(next_c)
+
+    Inputs:
+    - x: input at this step, shape (N, D).
+    - prev_h: previous hidden state, shape (N, H).
+    - prev_c: previous cell state, shape (N, H).
+    - Wx: input-to-hidden weights, shape (D, 4H).
+    - Wh: hidden-to-hidden weights, shape (H, 4H).
+    - b: biases, shape (4H,).
+
+    Returns a tuple of:
+    - next_h: next hidden state, shape (N, H).
+    - next_c: next cell state, shape (N, H).
+    - cache: what lstm_step_backward needs (opaque to the caller).
+    """
+    expect_shapes(
+        "lstm_step_forward",
+        x=(x, "N D"),
+        prev_h=(prev_h, "N H"),
+        prev_c=(prev_c, "N H"),
+        Wx=(Wx, "D G"),
+        Wh=(Wh, "H G"),
+        b=(b, "G"),
+    )
+    if Wh.shape[1] != 4 * Wh.shape[0]:
+        raise ValueError(f"lstm_step_forward: Wh should have shape (H, 4H), got {Wh.shape}")
+    # TODO: one pre-activation for all four gates, then split it in the order i, f, o, g;
+    # TODO: the cell state mixes old and new, the hidden state is a gated view of it.
+    raise NotImplementedError("lstm_step_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return next_h, next_c, cache
+
+
+def lstm_step_backward(dnext_h, dnext_c, cache):
+    """Backward pass of one LSTM time step.
+
+    Inputs:
+    - dnext_h: gradient of the loss with respect to next_h, shape (N, H).
+    - dnext_c: gradient of the loss with respect to next_c, shape (N, H).
+    - cache: the cache returned by lstm_step_forward.
+
+    Returns a tuple of:
+    - dx: gradient of the input, shape (N, D).
+    - dprev_h: gradient of the previous hidden state, shape (N, H).
+    - dprev_c: gradient of the previous cell state, shape (N, H).
+    - dWx: gradient of the input-to-hidden weights, shape (D, 4H).
+    - dWh: gradient of the hidden-to-hidden weights, shape (H, 4H).
+    - db: gradient of the biases, shape (4H,).
+    """
+    expect_shapes("lstm_step_backward", dnext_h=(dnext_h, "N H"), dnext_c=(dnext_c, "N H"))
+    # TODO: next_c receives gradient twice: directly (dnext_c) and through next_h. From the total,
+    # TODO: go back to each gate, then through the gate nonlinearities to the stacked pre-activation.
+    raise NotImplementedError("lstm_step_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return dx, dprev_h, dprev_c, dWx, dWh, db
+
+
+def lstm_forward(x, h0, Wx, Wh, b):
+    """An LSTM over a whole sequence. The cell state starts at zero.
+
+    Inputs:
+    - x: input sequence, shape (N, T, D).
+    - h0: initial hidden state, shape (N, H).
+    - Wx: input-to-hidden weights, shape (D, 4H).
+    - Wh: hidden-to-hidden weights, shape (H, 4H).
+    - b: biases, shape (4H,).
+
+    Returns a tuple of:
+    - h: hidden state at every time step, shape (N, T, H).
+    - cache: what lstm_backward needs (opaque to the caller).
+    """
+    expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
+    # TODO: like rnn_forward, but two states travel from step to step; the cell state starts at 0.
+    raise NotImplementedError("lstm_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return h, cache
+
+
+def lstm_backward(dh, cache):
+    """Backpropagation through time for an LSTM over a whole sequence.
+
+    Inputs:
+    - dh: upstream gradient of every hidden state, shape (N, T, H).
+    - cache: the cache returned by lstm_forward.
+
+    Returns a tuple of:
+    - dx: gradient of the inputs, shape (N, T, D).
+    - dh0: gradient of the initial hidden state, shape (N, H).
+    - dWx: gradient of the input-to-hidden weights, shape (D, 4H).
+    - dWh: gradient of the hidden-to-hidden weights, shape (H, 4H).
+    - db: gradient of the biases, shape (4H,).
+    """
+    expect_shapes("lstm_backward", dh=(dh, "N T H"))
+    # TODO: as in rnn_backward, but the cell state's gradient also flows back from step to step
+    # TODO: (the last step's cell state gets none from outside).
+    raise NotImplementedError("lstm_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return dx, dh0, dWx, dWh, db
+
+
+def gru_step_forward(x, prev_h, Wx, Wh, bx, bh):
+    """One time step of a GRU, with the semantics of PyTorch's nn.GRU.
+
+    With the columns of Wx, Wh, bx, bh in three (.., H) blocks in the order r, z, n:
+        r = sigmoid(x @ Wx_r + bx_r + prev_h @ Wh_r + bh_r)     reset gate
+        z = sigmoid(x @ Wx_z + bx_z + prev_h @ Wh_z + bh_z)     update gate
+        n = tanh(x @ Wx_n + bx_n + r * (prev_h @ Wh_n + bh_n))  candidate state
+        next_h = (1 - z) * n + z * prev_h
+
+    Inputs:
+    - x: input at this step, shape (N, D).
+    - prev_h: previous hidden state, shape (N, H).
+    - Wx: input-to-hidden weights, shape (D, 3H).
+    - Wh: hidden-to-hidden weights, shape (H, 3H).
+    - bx: input biases, shape (3H,).
+    - bh: hidden biases, shape (3H,).
+
+    Returns a tuple of:
+    - next_h: next hidden state, shape (N, H).
+    - cache: what gru_step_backward needs (opaque to the caller).
+    """
+    expect_shapes(
+        "gru_step_forward",
+        x=(x, "N D"),
+        prev_h=(prev_h, "N H"),
+        Wx=(Wx, "D G"),
+        Wh=(Wh, "H G"),
+        bx=(bx, "G"),
+        bh=(bh, "G"),
+    )
+    if Wh.shape[1] != 3 * Wh.shape[0]:
+        raise ValueError(f"gru_step_forward: Wh should have shape (H, 3H), got {Wh.shape}")
+    # TODO: compute the input part and the hidden part of all three gates separately: the reset
+    # TODO: gate multiplies only the hidden part of n, bias bh_n included.
+    raise NotImplementedError("gru_step_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return next_h, cache
+
+
+def gru_step_backward(dnext_h, cache):
+    """Backward pass of one GRU time step.
+
+    Inputs:
+    - dnext_h: gradient of the loss with respect to next_h, shape (N, H).
+    - cache: the cache returned by gru_step_forward.
+
+    Returns a tuple of:
+    - dx: gradient of the input, shape (N, D).
+    - dprev_h: gradient of the previous hidden state, shape (N, H).
+    - dWx: gradient of the input-to-hidden weights, shape (D, 3H).
+    - dWh: gradient of the hidden-to-hidden weights, shape (H, 3H).
+    - dbx: gradient of the input biases, shape (3H,).
+    - dbh: gradient of the hidden biases, shape (3H,).
+    """
+    expect_shapes("gru_step_backward", dnext_h=(dnext_h, "N H"))
+    # TODO: prev_h reaches next_h directly (through z * prev_h) and through all three gates. The
+    # TODO: input and hidden parts differ only in the n block, where the hidden part is scaled by r.
+    raise NotImplementedError("gru_step_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return dx, dprev_h, dWx, dWh, dbx, dbh
+
+
+def gru_forward(x, h0, Wx, Wh, bx, bh):
+    """A GRU over a whole sequence.
+
+    Inputs:
+    - x: input sequence, shape (N, T, D).
+    - h0: initial hidden state, shape (N, H).
+    - Wx: input-to-hidden weights, shape (D, 3H).
+    - Wh: hidden-to-hidden weights, shape (H, 3H).
+    - bx: input biases, shape (3H,).
+    - bh: hidden biases, shape (3H,).
+
+    Returns a tuple of:
+    - h: hidden state at every time step, shape (N, T, H).
+    - cache: what gru_backward needs (opaque to the caller).
+    """
+    expect_shapes(
+        "gru_forward",
+        x=(x, "N T D"),
+        h0=(h0, "N H"),
+        Wx=(Wx, "D G"),
+        Wh=(Wh, "H G"),
+        bx=(bx, "G"),
+        bh=(bh, "G"),
+    )
+    # TODO: the same loop as rnn_forward, one gru_step_forward per step.
+    raise NotImplementedError("gru_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return h, cache
+
+
+def gru_backward(dh, cache):
+    """Backpropagation through time for a GRU over a whole sequence.
+
+    Inputs:
+    - dh: upstream gradient of every hidden state, shape (N, T, H).
+    - cache: the cache returned by gru_forward.
+
+    Returns a tuple of:
+    - dx: gradient of the inputs, shape (N, T, D).
+    - dh0: gradient of the initial hidden state, shape (N, H).
+    - dWx: gradient of the input-to-hidden weights, shape (D, 3H).
+    - dWh: gradient of the hidden-to-hidden weights, shape (H, 3H).
+    - dbx: gradient of the input biases, shape (3H,).
+    - dbh: gradient of the hidden biases, shape (3H,).
+    """
+    expect_shapes("gru_backward", dh=(dh, "N T H"))
+    # TODO: the same walk back in time as rnn_backward, with two bias gradients to add up.
+    raise NotImplementedError("gru_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    return dx, dh0, dWx, dWh, dbx, dbh

@@ -1,15 +1,11 @@
-"""Every exercise of the course, in course order, and where each is practised."""
+"""Every exercise of the course, in course order (by notebook), and where each is practised."""
 
-from . import rnn
+from . import gru, lstm, rnn
 
-EXERCISES = [*rnn.EXERCISES]
+# Sorted by notebook; within a notebook, in the order the notebook asks for them.
+EXERCISES = sorted([*rnn.EXERCISES, *lstm.EXERCISES, *gru.EXERCISES], key=lambda e: e.notebook)
 
 BY_NAME = {exercise.name: exercise for exercise in EXERCISES}
-
-
-def notebooks():
-    """Notebook names (without .ipynb) in course order, each once."""
-    return sorted({exercise.notebook for exercise in EXERCISES})
 
 
 def find(name):

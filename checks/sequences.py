@@ -120,6 +120,8 @@ def backward_exercise(
         bad = {out for outs in report.bad.values() for out in outs}
         if "h" in bad:
             return f"The forward pass is wrong on these inputs: fix {forward} first."
+        if bad == {"dh0"}:
+            return "dh0 is the dprev_h that the step at t = 0 returns."
         if report.failed(B_ONE):
             return f"Even a single step is wrong: with T = 1 this is one {step_backward} call (its check)."
         if report.failed(B_LAST):
@@ -133,8 +135,6 @@ def backward_exercise(
                 f"to 0; step t must receive {carried}."
             )
         if report.failed(B_ALL) or report.failed(B_FIRST):
-            if bad <= {"dh0"}:
-                return "dh0 is the dprev_h that the step at t = 0 returns."
             return (
                 "Right when only the last step has an upstream gradient, wrong when earlier ones do: "
                 "is the upstream gradient dh[:, t] added at every step?"

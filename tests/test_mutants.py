@@ -1,5 +1,6 @@
 """The student check catches every realistic mistake, names the function, and hints at the cause."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -8,9 +9,11 @@ from checks.core import DONE, WRONG, check_exercise, check_with_needs, load_refe
 from checks.notebook import format_report
 from checks.registry import BY_NAME, EXERCISES, find
 from tests.helpers import import_fresh, make_package, run_check_cli
-from tests.mutants import MUTANTS
+from tests.mutants import MUTANTS as RNN_MUTANTS
+from tests.mutants_gated import GATED_MUTANTS, TEMPLATES
 
 REFERENCES = load_references()
+MUTANTS = RNN_MUTANTS + GATED_MUTANTS
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
@@ -45,6 +48,14 @@ def test_mutant_leaves_the_other_exercises_alone(tmp_path, mutant):
         assert check_exercise(exercise, module, REFERENCES).state == DONE, exercise.name
 
 
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.split("(")[0].split()[-1])
+def test_the_templates_the_gated_mutants_edit_are_correct(tmp_path, template):
+    """Otherwise a mutant could be caught for a mistake of the template, not its own."""
+    name = template.split("(")[0].split()[-1]
+    module = import_fresh(make_package(tmp_path, [template]))
+    assert check_exercise(find(name), module, REFERENCES).state == DONE
+
+
 def test_every_exercise_has_at_least_three_mutants():
     counts = Counter(m.function for m in MUTANTS)
     assert {e.name: counts[e.name] for e in EXERCISES if counts[e.name] < 3} == {}
@@ -54,7 +65,7 @@ def test_the_command_line_check_names_a_mutant_and_fails(tmp_path):
     mutant = next(m for m in MUTANTS if m.name == "upstream gradient added only at the last step")
     code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks")
     assert code == 1
-    assert "rnn_backward       04_backprop_through_time  wrong" in out
+    assert re.search(r"^rnn_backward +04_backprop_through_time +wrong", out, re.M), out
     assert "rnn_backward is wrong" in out and "added at every step" in out
     for other in ("rnn_step_forward", "rnn_forward", "rnn_step_backward"):
-        assert f"{other.ljust(17)}  " in out and "done" in out.split(other)[1].splitlines()[0]
+        assert re.search(rf"^{other} +\S+ +done", out, re.M), other

@@ -1,5 +1,6 @@
 """A correct implementation written differently passes every check, notebooks included."""
 
+import re
 from pathlib import Path
 
 from checks.core import DONE, check_exercise, load_references
@@ -19,4 +20,4 @@ def test_another_correct_implementation_passes_every_exercise_check(tmp_path):
 def test_another_correct_implementation_passes_the_notebooks_too(tmp_path):
     code, out = run_check_cli(make_package(tmp_path, modules={"rnn_layers": ALT}))
     assert code == 0, out
-    assert "4 of 4 exercises done" in out and "3 of 3 notebooks match" in out, out
+    assert re.search(r"(\d+) of \1 exercises done, 0 wrong, 0 TODO; (\d+) of \2 notebooks match", out), out
