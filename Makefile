@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 ONLY   ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab check test lint format stubs references notebooks nbval-matrix clean
+.PHONY: help setup lab check test lint format stubs references notebooks nbval-matrix oracle-deps clean
 
 help:
 	@echo "Students:"
@@ -20,6 +20,7 @@ help:
 	@echo "  make references          recompute the check values from solutions/"
 	@echo "  make notebooks           re-execute the notebooks against solutions/ and save the reference outputs"
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads"
+	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make lint / make format  ruff"
 
 # The virtual environment: created if missing, re-installed whenever requirements.txt changes.
@@ -66,6 +67,9 @@ notebooks: setup references
 
 nbval-matrix: setup
 	$(PY) -m pytest tests/test_notebooks.py -k matrix
+
+oracle-deps: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-oracle.txt
 
 clean:
 	rm -rf build dist

@@ -137,7 +137,8 @@ def main(argv=None):
             waiting = [n for n in exercises_in(notebook) if n not in reports or reports[n].state != DONE]
             if waiting:
                 states = [f"{n} ({reports[n].state})" if n in reports else n for n in waiting]
-                rows.append([notebook, "TODO", "waits for " + ", ".join(states)])
+                more = f" and {len(states) - 3} more" if len(states) > 3 else ""
+                rows.append([notebook, "TODO", "waits for " + ", ".join(states[:3]) + more])
                 notebook_ok.append(False)
                 continue
             print(f"re-running {notebook}.ipynb against {Path(args.package).name}/ ...", flush=True)

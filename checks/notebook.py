@@ -53,8 +53,11 @@ def _near_rounding_boundary(values, decimals):
     return np.any(distance < 1e-6)
 
 
-def show(name, value, decimals=4):
+def show(name, value, decimals=4, significant=None):
     """Print ``name = value`` rounded to `decimals` places, identical on every machine.
+
+    With `significant`, a scalar is printed in scientific notation with that many significant
+    digits instead (for values spanning many orders of magnitude, such as gradient norms).
 
     Rounding hides the last-bit differences between correct implementations and BLAS builds;
     -0.0 is printed as 0.0. A maintainer regenerating the reference outputs runs with
@@ -62,6 +65,14 @@ def show(name, value, decimals=4):
     correct implementations could round it differently.
     """
     values = np.asarray(value, dtype=np.float64)
+    if significant is not None:
+        mantissa, exponent = f"{float(values):.{significant + 6}e}".split("e")
+        if os.environ.get("COURSE_STRICT_ROUNDING") and _near_rounding_boundary(
+            np.float64(mantissa), significant - 1
+        ):
+            raise ValueError(f"{name} is within 1e-6 of a rounding boundary; change the inputs")
+        print(f"{name} = {float(values):.{significant - 1}e}")
+        return
     if os.environ.get("COURSE_STRICT_ROUNDING") and _near_rounding_boundary(values, decimals):
         raise ValueError(f"{name} has a value within 1e-6 of a rounding boundary; change the inputs")
     rounded = np.round(values, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
