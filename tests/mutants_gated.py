@@ -168,6 +168,12 @@ GATED_MUTANTS = [
     ),
     M(
         "lstm_step_backward",
+        "the dnext_h path missing from dprev_c only",
+        edit(LSTM_STEP_BACKWARD, ("dprev_c = dc * f", "dprev_c = dnext_c * f")),
+        "dnext_h reaches the cell state",
+    ),
+    M(
+        "lstm_step_backward",
         "input-gate bias gradient copied from the forget gate",
         edit(
             LSTM_STEP_BACKWARD,
