@@ -1,44 +1,22 @@
 # Recurrent networks from scratch: the two commands a fresh clone needs are `make lab` and `make test`.
 # Run `make help` for the rest.
 
-PYTHON ?= python3
-VENV   := .venv
-PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
-ONLY   ?=
-
 .DEFAULT_GOAL := help
-.PHONY: help setup lab check test lint format stubs references notebooks nbval-matrix oracle-deps clean
+include student.mk
 
-help:
-	@echo "Students:"
-	@echo "  make lab                 set up (once) and start JupyterLab on notebooks/"
-	@echo "  make check [ONLY=name]   which exercises are done, wrong (and why) or TODO; ONLY= an exercise or notebook"
+.PHONY: help test test-browser lint format stubs references notebooks nbval-matrix oracle-deps release clean
+
+help: help-students
 	@echo "Maintainers:"
 	@echo "  make test                set up (once) and run every check against solutions/"
+	@echo "  make test-browser        open a notebook in headless Chromium and run it, solved and as stubs"
 	@echo "  make stubs               regenerate assignment/ from solutions/ (refuses to overwrite edited files)"
 	@echo "  make references          recompute the check values from solutions/"
 	@echo "  make notebooks           re-execute the notebooks against solutions/ and save the reference outputs"
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
+	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
 	@echo "  make lint / make format  ruff"
-
-# The virtual environment: created if missing, re-installed whenever requirements.txt changes.
-$(STAMP): requirements.txt tools/setup_venv.py
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
-	  { echo "error: the course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) tools/setup_venv.py
-	@touch $(STAMP)
-
-setup: $(STAMP)
-
-lab: setup
-	$(PY) -m tools.lab
-
-check: setup
-	@$(PY) -m checks --only "$(ONLY)"
 
 test: setup
 	$(PY) -m ruff check .
@@ -70,6 +48,9 @@ nbval-matrix: setup
 
 oracle-deps: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-oracle.txt
+
+release: setup
+	$(PY) -m tools.release
 
 clean:
 	rm -rf build dist

@@ -1,5 +1,5 @@
-"""The solved course package: a drop-in replacement for ``assignment/``.
+"""The course's layers: recurrent cells as forward/backward function pairs, and provided helpers.
 
-Exercise bodies sit between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; ``make stubs``
-turns each into a TODO that raises NotImplementedError in ``assignment/``.
+`assignment/` is this package with the exercise bodies left for you to write; `rnn_layers.py` holds
+the exercises, the other modules are provided.
 """

@@ -1,0 +1,32 @@
+# What a student needs: the virtual environment, JupyterLab and the check. Included by the Makefile of
+# the full repository and by the student edition's (`make release`), so both behave the same.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ONLY   ?=
+
+.PHONY: setup lab check help-students
+
+help-students:
+	@echo "Students:"
+	@echo "  make lab                 set up (once) and start JupyterLab on notebooks/"
+	@echo "  make check [ONLY=name]   which exercises are done, wrong (and why) or TODO; ONLY= an exercise or notebook"
+
+# The virtual environment: created if missing, re-installed whenever requirements.txt changes.
+$(STAMP): requirements.txt tools/setup_venv.py
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: the course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) tools/setup_venv.py
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(PY) -m tools.lab
+
+check: setup
+	@$(PY) -m checks --only "$(ONLY)"

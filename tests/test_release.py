@@ -1,0 +1,105 @@
+"""`make release`: the student edition holds no solution code, and its `make check` works as in the repo."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from checks.registry import EXERCISES
+from tests.helpers import ROOT, SOLUTIONS, replace_function
+from tests.mutants import MUTANTS
+from tools.release import build, leaks, solution_bodies
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist") / "rnn-course"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.release", "--out", str(out)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def test_the_student_edition_holds_no_solution_code(release):
+    assert leaks(release, solution_bodies()) == []
+    files = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    assert not [f for f in files if f.startswith(("solutions/", "tests/", ".ci/"))]
+    assert not {"tools/stubs.py", "tools/markers.py", "tools/notebooks.py", "tools/release.py"} & files
+    assert "checks/references.py" not in files and "requirements-oracle.txt" not in files
+    assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py"} <= files
+    assert "make test" not in (release / "README.md").read_text()
+    with zipfile.ZipFile(release.parent / "rnn-course.zip") as archive:
+        assert {n.removeprefix("rnn-course/") for n in archive.namelist() if not n.endswith("/")} == files
+
+
+def test_the_leak_search_finds_solution_code(tmp_path):
+    """The search that guards the release can fail: a solved file, or one pasted line, is found."""
+    (tmp_path / "a.py").write_text((SOLUTIONS / "rnn_layers.py").read_text())
+    found = leaks(tmp_path, solution_bodies())
+    assert any("a solution marker" in f for f in found)
+    assert any("the whole body of lstm_step_backward" in f for f in found)
+    (tmp_path / "a.py").write_text("x = 1\n    dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)\n")
+    assert leaks(tmp_path, solution_bodies()) == [
+        "a.py: a line of lstm_step_backward: dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)"
+    ]
+
+
+def release_venv(tmp_path, release):
+    """A venv for the release that borrows this one's packages (no download), set up by its own script."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    purelib = subprocess.check_output(
+        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        text=True,
+    ).strip()
+    Path(purelib, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(venv / "bin" / "python"), "tools/setup_venv.py"], cwd=release, check=True)
+    (venv / ".installed").touch()  # what `make setup` leaves behind: the packages are in place
+    return venv
+
+
+def make_check(release, venv):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAKEFLAGS")}
+    proc = subprocess.run(
+        ["make", "check", f"VENV={venv}"], cwd=release, env=env, capture_output=True, text=True
+    )
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(release, tmp_path):
+    venv = release_venv(tmp_path, release)
+    n = len(EXERCISES)
+
+    code, out = make_check(release, venv)
+    assert code != 0, out
+    assert f"0 of {n} exercises done, 0 wrong, {n} TODO" in out, out
+
+    assignment = release / "assignment"
+    for path in SOLUTIONS.glob("*.py"):
+        shutil.copy2(path, assignment / path.name)
+    code, out = make_check(release, venv)
+    assert code == 0, out
+    assert f"{n} of {n} exercises done, 0 wrong, 0 TODO" in out and "notebooks match their reference" in out
+
+    mutant = next(m for m in MUTANTS if m.name == "restarts from h0 at every step")
+    path = assignment / "rnn_layers.py"
+    path.write_text(replace_function(path.read_text(), mutant.source))
+    code, out = make_check(release, venv)
+    assert code != 0
+    assert re.search(r"^rnn_forward +03_sequences +wrong", out, re.M), out
+    wrong = set(re.findall(r"^(\w+) +\S+ +wrong", out, re.M))
+    assert wrong == {"rnn_forward", "rnn_backward"}, out  # rnn_backward is checked through rnn_forward
+    assert "fix rnn_forward first" in out
+
+
+def test_build_replaces_an_old_edition(tmp_path):
+    out = tmp_path / "rnn-course"
+    (out / "solutions").mkdir(parents=True)
+    assert build(out) == [] and not (out / "solutions").exists()
