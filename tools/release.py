@@ -66,7 +66,9 @@ def leaks(tree, bodies):
             if body and "\n".join(body) in flat:
                 found.append(f"{rel}: the whole body of {function}")
                 continue
-            found += [f"{rel}: a line of {function}: {line}" for line in body if len(line) >= 30 and line in text]
+            found += [
+                f"{rel}: a line of {function}: {line}" for line in body if len(line) >= 30 and line in text
+            ]
     return found
 
 
