@@ -49,6 +49,14 @@ nbval-matrix: setup
 oracle-deps: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-oracle.txt
 
+# Debian's Chromium (root installs it with apt-get) driven by Playwright, which downloads no browser itself.
+test-browser: setup
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium package (needs root and apt-get)"; \
+	  apt-get update -q && apt-get install -y -q chromium; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(PY) -m pytest -m browser tests/test_browser.py
+
 release: setup
 	$(PY) -m tools.release
 

@@ -25,13 +25,13 @@ def has_display():
     return True
 
 
-def lab_command(port=None, open_browser=None, token=None):
+def lab_command(port=None, open_browser=None, token=None, root_dir=NOTEBOOKS):
     """The command line that serves notebooks/ with JupyterLab; tests start the server with it too."""
     if open_browser is None:
         open_browser = has_display()
     command = [
         sys.executable, "-m", "jupyterlab",
-        f"--ServerApp.root_dir={NOTEBOOKS}",
+        f"--ServerApp.root_dir={root_dir}",
         f"--MappingKernelManager.default_kernel_name={KERNEL_NAME}",
     ]  # fmt: skip
     if not open_browser:
