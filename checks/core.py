@@ -152,6 +152,20 @@ def call_unchanged(fn, args, names):
     return result
 
 
+def call_backward(fn, args, arg_names, out_names):
+    """Call a backward function the way the contract allows: return {name: gradient}.
+
+    It must leave its arguments (upstream gradients and cache) unchanged, return one array per name in
+    `out_names`, and give the same result when called again with the same cache.
+    """
+    what = ", ".join(out_names)
+    first = unpack(call_unchanged(fn, args, arg_names), len(out_names), what)
+    again = unpack(fn(*args), len(out_names), what)
+    if not all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(first, again, strict=True)):
+        raise Mismatch(f"{fn.__name__} gives a different result when called twice with the same cache")
+    return dict(zip(out_names, first, strict=True))
+
+
 def unpack(result, count, what):
     """Check that a function returned a tuple of `count` values; `what` names them."""
     if not isinstance(result, tuple) or len(result) != count:

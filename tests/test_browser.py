@@ -7,10 +7,7 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,8 +15,7 @@ import pytest
 
 from checks.notebook_runs import import_path_for
 from tests.helpers import ROOT, SOLUTIONS
-from tests.test_lab import free_port
-from tools.lab import lab_command
+from tests.lab_server import TOKEN, running_lab
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip(
@@ -40,36 +36,11 @@ def jupyterlab(tmp_path, package):
     """JupyterLab serving a copy of notebooks/ (autosave must not touch the repo), `package` as assignment."""
     served = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", served)
-    port, token = free_port(), "browser-test-token"
     pythonpath, standin = import_path_for(package)
-    env = dict(os.environ, PYTHONPATH=pythonpath, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
-    log = open(tmp_path / "lab.log", "w")
-    server = subprocess.Popen(
-        lab_command(port=port, open_browser=False, token=token, root_dir=served),
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(
-                        "JupyterLab did not start:\n" + (tmp_path / "lab.log").read_text()
-                    ) from None
-                time.sleep(0.5)
-        yield f"{base}/lab/tree/{NOTEBOOK}?token={token}"
+        with running_lab(tmp_path, root_dir=served, env=dict(os.environ, PYTHONPATH=pythonpath)) as base:
+            yield f"{base}/lab/tree/{NOTEBOOK}?token={TOKEN}"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
         if standin is not None:
             standin.cleanup()
 

@@ -35,44 +35,45 @@ def params(D, H, seed):
     return 0.5 * rng.randn(D, H), 0.5 * rng.randn(H, H), 0.5 * rng.randn(H)
 
 
+def numeric_gradients(forward, args, upstream, outputs=(0,)):
+    """Numeric gradient of sum(forward(*args)[k] * upstream[k]) for every argument."""
+    grads = []
+    for i in range(len(args)):
+        total = 0.0
+        for k, up in zip(outputs, upstream, strict=True):
+
+            def f(v, i=i, k=k):
+                a = list(args)
+                a[i] = v
+                return forward(*a)[k]
+
+            total = total + eval_numerical_gradient_array(f, args[i].copy(), up)
+        grads.append(total)
+    return grads
+
+
 @pytest.mark.parametrize("N, T, D, H", SHAPES)
 def test_step_backward_matches_numeric_gradients(N, T, D, H):
     rng = np.random.RandomState(N * 100 + H)
-    x, prev_h = rng.randn(N, D), rng.randn(N, H)
-    Wx, Wh, b = params(D, H, seed=H)
-    out, cache = rnn_step_forward(x, prev_h, Wx, Wh, b)
+    args = [rng.randn(N, D), rng.randn(N, H), *params(D, H, seed=H)]
+    out, cache = rnn_step_forward(*args)
     dout = rng.randn(*out.shape)
-    grads = rnn_step_backward(dout, cache)
-    args = [x, prev_h, Wx, Wh, b]
-    for i, name in enumerate(["dx", "dprev_h", "dWx", "dWh", "db"]):
-
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_step_forward(*a)[0]
-
-        numeric = eval_numerical_gradient_array(f, args[i].copy(), dout)
-        assert normwise_rel_error(grads[i], numeric) < GRAD_TOL, name
+    numeric = numeric_gradients(rnn_step_forward, args, [dout])
+    for name, a, n in zip(
+        "dx dprev_h dWx dWh db".split(), rnn_step_backward(dout, cache), numeric, strict=True
+    ):
+        assert normwise_rel_error(a, n) < GRAD_TOL, name
 
 
 @pytest.mark.parametrize("N, T, D, H", SHAPES)
 def test_sequence_backward_matches_numeric_gradients(N, T, D, H):
     rng = np.random.RandomState(T * 10 + D)
-    x, h0 = rng.randn(N, T, D), rng.randn(N, H)
-    Wx, Wh, b = params(D, H, seed=D)
-    h, cache = rnn_forward(x, h0, Wx, Wh, b)
+    args = [rng.randn(N, T, D), rng.randn(N, H), *params(D, H, seed=D)]
+    h, cache = rnn_forward(*args)
     dh = rng.randn(*h.shape)
-    grads = rnn_backward(dh, cache)
-    args = [x, h0, Wx, Wh, b]
-    for i, name in enumerate(["dx", "dh0", "dWx", "dWh", "db"]):
-
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return rnn_forward(*a)[0]
-
-        numeric = eval_numerical_gradient_array(f, args[i].copy(), dh)
-        assert normwise_rel_error(grads[i], numeric) < GRAD_TOL, name
+    numeric = numeric_gradients(rnn_forward, args, [dh])
+    for name, a, n in zip("dx dh0 dWx dWh db".split(), rnn_backward(dh, cache), numeric, strict=True):
+        assert normwise_rel_error(a, n) < GRAD_TOL, name
 
 
 def test_sequence_is_the_step_applied_in_a_loop_and_backward_the_sum_of_step_backwards():
@@ -176,23 +177,6 @@ SEQUENCE_CELLS = {
     "lstm": (lstm_forward, lstm_backward, lstm_params),
     "gru": (gru_forward, gru_backward, gru_params),
 }
-
-
-def numeric_gradients(forward, args, upstream, outputs=(0,)):
-    """Numeric gradient of sum(forward(*args)[k] * upstream[k]) for every argument."""
-    grads = []
-    for i in range(len(args)):
-        total = 0.0
-        for k, up in zip(outputs, upstream, strict=True):
-
-            def f(v, i=i, k=k):
-                a = list(args)
-                a[i] = v
-                return forward(*a)[k]
-
-            total = total + eval_numerical_gradient_array(f, args[i].copy(), up)
-        grads.append(total)
-    return grads
 
 
 @pytest.mark.parametrize("cell", SEQUENCE_CELLS)
