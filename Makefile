@@ -4,7 +4,7 @@
 .DEFAULT_GOAL := help
 include student.mk
 
-.PHONY: help test test-browser lint format stubs references notebooks nbval-matrix oracle-deps release clean
+.PHONY: help test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release clean
 
 help: help-students
 	@echo "Maintainers:"
@@ -16,6 +16,7 @@ help: help-students
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
+	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
 	@echo "  make lint / make format  ruff"
 
 test: setup
@@ -59,6 +60,10 @@ test-browser: setup
 
 release: setup
 	$(PY) -m tools.release
+
+# Speed is measured here, never asserted in timed tests.
+bench: setup
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf build dist

@@ -1,0 +1,262 @@
+"""`make bench`: time forward+backward of whole-sequence RNN, LSTM and GRU layers.
+
+    python -m tools.bench [--quick] [--out FILE]
+
+Compares, in one run and alternating between them so that machine noise hits all alike:
+- the solutions (solutions/rnn_layers.py);
+- the student's assignment/, for each cell whose functions are written (otherwise a line says so);
+- PyTorch's nn.RNN / nn.LSTM / nn.GRU on the CPU, same dtype, shapes and thread count (if installed);
+- the "matmul floor": the matrix products the computation cannot avoid, timed at this machine's BLAS
+  speed for exactly those shapes.
+Reported: median time over repeats after a warm-up, ratios to PyTorch and to the floor, and the memory
+the forward pass keeps for backward (our cache; PyTorch's saved tensors).
+"""
+
+import argparse
+import importlib
+import os
+import platform
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import threadpoolctl
+
+ROOT = Path(__file__).resolve().parents[1]
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+SHAPES = {  # name: (N, T, D, H)
+    "captioning": (100, 16, 256, 512),
+    "char LM": (32, 64, 64, 256),
+    "small": (10, 7, 3, 5),
+}
+# After NumPy's OpenBLAS threads have worked they keep spinning for a while and slow down whatever
+# runs next (PyTorch by up to 2x): let them settle before switching implementations.
+SETTLE = 0.05
+
+
+@dataclass
+class Problem:
+    cell: str
+    shape: str
+    dtype: type
+
+    def arrays(self):
+        N, T, D, H = SHAPES[self.shape]
+        g = GATES[self.cell]
+        rng = np.random.RandomState(0)
+        k = 1 / np.sqrt(H)
+
+        def make(*s, scale=1.0):
+            return (scale * rng.uniform(-1, 1, size=s)).astype(self.dtype)
+
+        params = [make(D, g * H, scale=k), make(H, g * H, scale=k), make(g * H, scale=k)]
+        if self.cell == "gru":
+            params.append(make(g * H, scale=k))
+        return make(N, T, D), make(N, H, scale=0.5), params, make(N, T, H)
+
+
+def numpy_runner(module, cell):
+    forward, backward = getattr(module, f"{cell}_forward"), getattr(module, f"{cell}_backward")
+
+    def run(x, h0, params, dh):
+        h, cache = forward(x, h0, *params)
+        backward(dh, cache)
+        return cache
+
+    return run
+
+
+def cache_bytes(obj, seen=None):
+    """Bytes of the distinct array buffers reachable from a cache (views count once)."""
+    seen = set() if seen is None else seen
+    if isinstance(obj, np.ndarray):
+        base = obj if obj.base is None else obj.base
+        if isinstance(base, np.ndarray) and id(base) not in seen:
+            seen.add(id(base))
+            return base.nbytes
+        return 0
+    if isinstance(obj, dict):
+        return sum(cache_bytes(v, seen) for v in obj.values())
+    if isinstance(obj, list | tuple):
+        return sum(cache_bytes(v, seen) for v in obj)
+    return 0
+
+
+def torch_runner(torch, problem, threads):
+    torch.set_num_threads(threads)
+    N, T, D, H = SHAPES[problem.shape]
+    dtype = torch.float64 if problem.dtype == np.float64 else torch.float32
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[problem.cell]
+    net = cls(D, H, batch_first=True, dtype=dtype)
+    x, h0, _, dh = problem.arrays()
+    xt = torch.from_numpy(x).requires_grad_()
+    h0t = torch.from_numpy(h0[None].copy()).requires_grad_()
+    state = (h0t, torch.zeros_like(h0t)) if problem.cell == "lstm" else h0t
+    dht = torch.from_numpy(dh)
+    saved = {}
+
+    def pack(t):
+        saved[t.data_ptr()] = t.numel() * t.element_size()
+        return t
+
+    def run(*_):
+        saved.clear()
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            out, _ = net(xt, state)
+        out.backward(dht)
+        return None
+
+    run.saved_bytes = lambda: sum(saved.values())
+    return run
+
+
+def matmul_floor(problem, repeats):
+    """Median time of the products every implementation must do, at this BLAS's speed."""
+    N, T, D, H = SHAPES[problem.shape]
+    g = GATES[problem.cell] * H
+    rng = np.random.RandomState(1)
+
+    def a(*s):
+        return rng.standard_normal(s).astype(problem.dtype)
+
+    X, Wx, Wh, h, da, DA, Hs = a(N * T, D), a(D, g), a(H, g), a(N, H), a(N, g), a(N * T, g), a(N * T, H)
+
+    def products():
+        X @ Wx  # input projection, all steps at once
+        for _ in range(T):
+            h @ Wh  # recurrence, forward
+            da @ Wh.T  # recurrence, backward
+        DA @ Wx.T  # dx, all steps at once
+        X.T @ DA  # dWx
+        Hs.T @ DA  # dWh
+
+    return median_time(products, repeats)
+
+
+def median_time(fn, repeats, *args):
+    fn(*args)  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def implemented(module, cell):
+    """True if the module's forward and backward for `cell` run (not the raising stubs)."""
+    tiny = Problem(cell, "small", np.float64)
+    x, h0, params, dh = tiny.arrays()
+    try:
+        numpy_runner(module, cell)(x, h0, params, dh)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def blas_line(threads):
+    info = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    parts = [
+        f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, {i['num_threads']} threads)"
+        for i in info
+    ]
+    return f"NumPy {np.__version__} with " + ", ".join(parts) + f"; PyTorch threads set to {threads}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
+    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument(
+        "--package", default="assignment", help="the student package to time (default assignment)"
+    )
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    solutions = importlib.import_module("solutions.rnn_layers")
+    assignment = importlib.import_module(f"{args.package}.rnn_layers")
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    threads = max(i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas")
+
+    lines = [
+        f"- Machine: {platform.machine()}, {cpu_name()}, {os.cpu_count()} cores; "
+        f"Python {platform.python_version()}",
+        "- "
+        + blas_line(threads)
+        + (f"; PyTorch {torch.__version__}" if torch else "; PyTorch not installed"),
+        "",
+        "| cell | shape (N, T, D, H) | dtype | implementation | median ms | x PyTorch | x matmul floor "
+        "| cache MB |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    notes = []
+    for cell in GATES:
+        student = implemented(assignment, cell)
+        if not student:
+            notes.append(
+                f"{args.package}/: {cell}_forward or {cell}_backward is not written yet, so it is not timed."
+            )
+        for shape in args.shapes:
+            for dtype in (np.float64, np.float32):
+                problem = Problem(cell, shape, dtype)
+                repeats = 3 if args.quick else (5 if shape == "captioning" else 9)
+                x, h0, params, dh = problem.arrays()
+                runners = {"solutions": numpy_runner(solutions, cell)}
+                if student:
+                    runners[args.package] = numpy_runner(assignment, cell)
+                if torch is not None:
+                    runners["PyTorch"] = torch_runner(torch, problem, threads)
+                times = {name: [] for name in runners}
+                for run in runners.values():
+                    run(x, h0, params, dh)  # warm-up
+                for _ in range(repeats):
+                    for name, run in runners.items():  # alternate within each repeat
+                        time.sleep(SETTLE)
+                        start = time.perf_counter()
+                        run(x, h0, params, dh)
+                        times[name].append(time.perf_counter() - start)
+                floor = matmul_floor(problem, repeats)
+                median = {name: statistics.median(t) for name, t in times.items()}
+                for name, run in runners.items():
+                    if name == "PyTorch":
+                        memory = run.saved_bytes()
+                    else:
+                        memory = cache_bytes(run(x, h0, params, dh))
+                    ratio = f"{median[name] / median['PyTorch']:.2f}" if "PyTorch" in median else "-"
+                    lines.append(
+                        f"| {cell} | {shape} {SHAPES[shape]} | {np.dtype(dtype).name} | {name} | "
+                        f"{1e3 * median[name]:.2f} | {ratio} | {median[name] / floor:.2f} | "
+                        f"{memory / 2**20:.1f} |"
+                    )
+                lines.append(
+                    f"| {cell} | {shape} {SHAPES[shape]} | {np.dtype(dtype).name} | matmul floor | "
+                    f"{1e3 * floor:.2f} | - | 1.00 | - |"
+                )
+                print(lines[-1], flush=True)
+    text = "\n".join(lines + [""] + notes) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    print()
+    print(text)
+    print(f"(written to {args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
