@@ -7,7 +7,7 @@ from checks.core import load_references
 from checks.notebook_runs import REFERENCE_NOTEBOOKS
 from checks.references import compute, stale_values
 from tests.helpers import ROOT
-from tools.notebooks import verify
+from tools.notebooks import verify, write_student_copy
 
 
 def test_reference_values_match_the_solutions_and_a_changed_one_is_caught():
@@ -34,3 +34,15 @@ def test_a_notebook_edited_after_its_references_were_made_is_caught(tmp_path, ca
     (references / "03_sequences.ipynb").unlink()
     assert verify(notebooks, references) == 1
     assert "03_sequences.ipynb has no reference outputs" in capsys.readouterr().out
+
+
+def test_stripping_a_notebook_keeps_a_copy_of_its_saved_outputs(tmp_path):
+    path = tmp_path / "01_rnn_cell.ipynb"
+    shutil.copy2(REFERENCE_NOTEBOOKS / "01_rnn_cell.ipynb", path)  # a notebook with outputs, as after a run
+    before = path.read_text()
+    backup = write_student_copy(path, backups=tmp_path / "backups")
+    assert backup is not None and backup.read_text() == before
+    assert all(
+        not c.get("outputs") for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+    )
+    assert write_student_copy(path, backups=tmp_path / "backups") is None  # nothing left to keep

@@ -10,7 +10,9 @@ checks/reference_notebooks/ holds the same cells with the outputs solutions/ pri
 
 import argparse
 import os
+import shutil
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -94,6 +96,25 @@ def verify(notebooks=NOTEBOOKS, references=REFERENCE_NOTEBOOKS):
     return 0
 
 
+def write_student_copy(path, backups=ROOT / "build" / "notebook-backups"):
+    """Rewrite notebooks/NAME.ipynb without outputs; a copy that had outputs is backed up first.
+
+    Outputs in notebooks/ are someone's run (a maintainer's or a student's); stripping them must not
+    lose them. Returns the backup's path, or None when nothing needed keeping.
+    """
+    current = nbformat.read(path, as_version=4)
+    had_outputs = any(c.get("outputs") for c in current.cells if c.cell_type == "code")
+    backup = None
+    if had_outputs:
+        backups.mkdir(parents=True, exist_ok=True)
+        backup = backups / f"{path.stem}.{time.strftime('%Y%m%d-%H%M%S')}.ipynb"
+        shutil.copy2(path, backup)
+        shown = backup.relative_to(ROOT) if backup.is_relative_to(ROOT) else backup
+        print(f"  {path.name} had saved outputs: kept a copy as {shown}")
+    nbformat.write(stripped(normalized(current)), path)
+    return backup
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verify", action="store_true")
@@ -109,7 +130,7 @@ def main(argv=None):
         print(f"executing {path.name} against solutions/ ...", flush=True)
         ref = execute(path, ROOT / "solutions")
         nbformat.write(ref, REFERENCE_NOTEBOOKS / path.name)
-        nbformat.write(stripped(normalized(nbformat.read(path, as_version=4))), path)
+        write_student_copy(path)
     return 0
 
 
