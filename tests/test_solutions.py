@@ -87,7 +87,7 @@ def test_sequence_is_the_step_applied_in_a_loop_and_backward_the_sum_of_step_bac
     for t in range(T):
         prev, c = rnn_step_forward(x[:, t], prev, Wx, Wh, b)
         caches.append(c)
-        assert np.array_equal(h[:, t], prev)
+        np.testing.assert_allclose(h[:, t], prev, rtol=1e-13, atol=1e-15)  # products summed in another order
     dx, dh0, dWx, dWh, db = rnn_backward(dh, cache)
     carried, sums = np.zeros((N, H)), [0.0, 0.0, 0.0]
     for t in reversed(range(T)):
@@ -125,6 +125,10 @@ def test_sigmoid_is_stable_and_exact_at_extremes():
     assert s[4] == 0.5 and s[0] == 0.0 and s[-1] == 1.0
     np.testing.assert_allclose(s[1:-1] + sigmoid(-x[1:-1]), 1.0, rtol=1e-15)
     np.testing.assert_allclose(s[3], 1 / (1 + np.exp(1.0)), rtol=1e-15)
+    # Tiny gate values keep their relative precision (0.5 + 0.5 * tanh(x / 2) would round them to 0).
+    np.testing.assert_allclose(s[2], np.exp(-30.0) / (1 + np.exp(-30.0)), rtol=1e-14)
+    assert sigmoid(0.0) == 0.5 and sigmoid(np.float32(-1e4)) == 0.0
+    assert sigmoid(np.zeros(3, dtype=np.float32)).dtype == np.float32
 
 
 def test_cells_at_extreme_preactivations_stay_finite_without_warnings():
