@@ -19,7 +19,7 @@ help: help-students
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
 	@echo "  make lint / make format  ruff"
 
-test: setup
+test: setup data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m tools.stubs --check
@@ -41,10 +41,10 @@ stubs: setup
 references: setup
 	$(PY) -m checks.references
 
-notebooks: setup references
+notebooks: setup data references
 	$(PY) -m tools.notebooks
 
-nbval-matrix: setup
+nbval-matrix: setup data
 	$(PY) -m pytest tests/test_notebooks.py -k matrix
 
 oracle-deps: setup

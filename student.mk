@@ -7,12 +7,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ONLY   ?=
 
-.PHONY: setup lab check help-students
+.PHONY: setup data lab check help-students
 
 help-students:
 	@echo "Students:"
 	@echo "  make lab                 set up (once) and start JupyterLab on notebooks/"
 	@echo "  make check [ONLY=name]   which exercises are done, wrong (and why) or TODO; ONLY= an exercise or notebook"
+	@echo "  make data                build the data sets in datasets/ (lab and check do it when needed)"
 
 # The virtual environment: created if missing, re-installed whenever requirements.txt changes.
 $(STAMP): requirements.txt tools/setup_venv.py
@@ -25,8 +26,12 @@ $(STAMP): requirements.txt tools/setup_venv.py
 
 setup: $(STAMP)
 
-lab: setup
+# The data sets are built locally (nothing is downloaded); rebuilt only if missing, changed or outdated.
+data: setup
+	@$(PY) -m tools.captioning_data
+
+lab: setup data
 	$(PY) -m tools.lab
 
-check: setup
+check: setup data
 	@$(PY) -m checks --only "$(ONLY)"

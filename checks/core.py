@@ -25,7 +25,7 @@ TOLERANCE = 1e-8
 
 DONE, WRONG, TODO = "done", "wrong", "TODO"
 
-_NOT_WRITTEN = re.compile(r"^(\w+) is not written yet")
+_NOT_WRITTEN = re.compile(r"^([\w.]+) is not written yet")
 
 
 class Mismatch(Exception):
@@ -191,9 +191,17 @@ def _short_path(filename):
     return path.name
 
 
+def resolve(module, name):
+    """The function called `name` in module, where a dotted name is a method ("CaptioningRNN.loss")."""
+    obj = module
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
 def function_location(module, name):
     """'assignment/rnn_layers.py:42' for the def line of a function, or the module's file."""
-    fn = getattr(module, name, None)
+    fn = resolve(module, name)
     try:
         line = inspect.getsourcelines(fn)[1]
         return f"{_short_path(inspect.getsourcefile(fn))}:{line}"
@@ -229,7 +237,7 @@ def check_exercise(exercise, module, references):
     if expected_cases is None:
         raise KeyError(f"no reference values for {exercise.name}; run `make references`")
     for name in (exercise.name, *exercise.needs):
-        if not callable(getattr(module, name, None)):
+        if not callable(resolve(module, name)):
             report.wrong(f"{module.__name__} has no function {name}")
             return report
     for case in exercise.cases:

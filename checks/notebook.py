@@ -39,7 +39,7 @@ def check(fn):
     if not callable(fn) or not hasattr(fn, "__module__"):
         raise TypeError(f"check() takes an exercise function, e.g. check(rnn_step_forward); got {fn!r}")
     try:
-        exercise = find(fn.__name__)
+        exercise = find(getattr(fn, "__qualname__", fn.__name__))
     except KeyError as err:
         raise ValueError(err.args[0]) from None
     module = sys.modules[fn.__module__]

@@ -530,3 +530,117 @@ def gru_backward(dh, cache):
     dbh = DGH.sum(axis=0)
     ### END SOLUTION
     return dx, dh0, dWx, dWh, dbx, dbh
+
+
+def word_embedding_forward(x, W):
+    """Look up a vector for every word of a minibatch of sequences.
+
+    Inputs:
+    - x: word indices, integer array of shape (N, T), each in range(V).
+    - W: one vector per word of the vocabulary, shape (V, D).
+
+    Returns a tuple of:
+    - out: the vectors, shape (N, T, D); out[n, t] = W[x[n, t]].
+    - cache: what word_embedding_backward needs (opaque to the caller).
+    """
+    expect_shapes("word_embedding_forward", x=(x, "N T"), W=(W, "V D"))
+    if not np.issubdtype(np.asarray(x).dtype, np.integer):
+        raise TypeError(f"word_embedding_forward: x should hold integer word indices, got dtype {x.dtype}")
+    ### TODO: one line with integer-array indexing, no loop.
+    ### BEGIN SOLUTION
+    out = W[x]
+    cache = (x, W.shape)
+    ### END SOLUTION
+    return out, cache
+
+
+def word_embedding_backward(dout, cache):
+    """Backward pass of word_embedding_forward: the gradient of the embedding matrix.
+
+    Inputs:
+    - dout: upstream gradient of the vectors, shape (N, T, D).
+    - cache: the cache returned by word_embedding_forward.
+
+    Returns:
+    - dW: gradient of the embedding matrix, shape (V, D). A word that occurs several times in x
+      collects the gradient of every occurrence.
+    """
+    expect_shapes("word_embedding_backward", dout=(dout, "N T D"))
+    ### TODO: scatter-add every row of dout into the row of its word. Careful: dW[x] += dout adds only
+    ### TODO: one occurrence of a repeated word; np.add.at adds them all.
+    ### BEGIN SOLUTION
+    x, W_shape = cache
+    dW = np.zeros(W_shape, dtype=dout.dtype)
+    np.add.at(dW, x, dout)
+    ### END SOLUTION
+    return dW
+
+
+def temporal_affine_forward(x, w, b):
+    """An affine layer applied at every time step (provided).
+
+    Inputs:
+    - x: inputs, shape (N, T, D).
+    - w: weights, shape (D, M).
+    - b: biases, shape (M,).
+
+    Returns a tuple of:
+    - out: x @ w + b, shape (N, T, M).
+    - cache: (x, w, b, out).
+    """
+    expect_shapes("temporal_affine_forward", x=(x, "N T D"), w=(w, "D M"), b=(b, "M"))
+    out = x @ w + b
+    return out, (x, w, b, out)
+
+
+def temporal_affine_backward(dout, cache):
+    """Backward pass of temporal_affine_forward (provided).
+
+    Inputs:
+    - dout: upstream gradient, shape (N, T, M).
+    - cache: the cache returned by temporal_affine_forward.
+
+    Returns a tuple of:
+    - dx: shape (N, T, D).
+    - dw: shape (D, M).
+    - db: shape (M,).
+    """
+    x, w, b, _ = cache
+    expect_shapes("temporal_affine_backward", dout=(dout, "N T M"), w=(w, "D M"))
+    N, T, D = x.shape
+    dx = dout @ w.T
+    # One product over all N*T rows instead of a sum of N*T outer products.
+    dw = x.reshape(N * T, D).T @ dout.reshape(N * T, -1)
+    db = dout.sum(axis=(0, 1))
+    return dx, dw, db
+
+
+def temporal_softmax_loss(x, y, mask):
+    """Softmax cross-entropy at every time step, counting only the steps where mask is true.
+
+    The loss is summed over the (unmasked) time steps and averaged over the N sequences:
+        loss = -(1/N) * sum over n, t with mask[n, t] of log softmax(x[n, t])[y[n, t]]
+
+    Inputs:
+    - x: scores, shape (N, T, V).
+    - y: target word indices, integer array of shape (N, T), each in range(V).
+    - mask: boolean array of shape (N, T); False marks padding (<NULL>) that must not count.
+
+    Returns a tuple of:
+    - loss: a float.
+    - dx: gradient of the loss with respect to x, shape (N, T, V).
+    """
+    expect_shapes("temporal_softmax_loss", x=(x, "N T V"), y=(y, "N T"), mask=(mask, "N T"))
+    ### TODO: a stable softmax (subtract each row's maximum), then the cross-entropy of the right
+    ### TODO: words. Padding neither adds to the loss nor receives gradient; divide by N, not by N*T.
+    ### BEGIN SOLUTION
+    N, T, V = x.shape
+    shifted = x - x.max(axis=2, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+    picked = np.take_along_axis(log_probs, y[:, :, None], axis=2)[:, :, 0]
+    loss = -np.sum(picked * mask) / N
+    dx = np.exp(log_probs)
+    np.put_along_axis(dx, y[:, :, None], np.take_along_axis(dx, y[:, :, None], axis=2) - 1.0, axis=2)
+    dx *= mask[:, :, None] / N
+    ### END SOLUTION
+    return loss, dx

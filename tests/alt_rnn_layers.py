@@ -162,3 +162,38 @@ def gru_backward(dh, cache):
         dxs[t], carried, *dparams = gru_step_backward(dh[:, t] + carried, cache[t])
         total = dparams if total is None else [p + q for p, q in zip(total, dparams, strict=True)]
     return (np.stack(dxs, axis=1), carried, *total)
+
+
+def word_embedding_forward(x, W):
+    out = np.stack([np.stack([W[int(v)] for v in row]) for row in x])
+    return out, {"x": np.array(x), "V": W.shape[0]}
+
+
+def word_embedding_backward(dout, cache):
+    one_hot = np.eye(cache["V"])[cache["x"].ravel()]  # (N*T, V)
+    return one_hot.T @ dout.reshape(-1, dout.shape[-1])
+
+
+def temporal_affine_forward(x, w, b):
+    return np.einsum("ntd,dm->ntm", x, w) + b, (x, w)
+
+
+def temporal_affine_backward(dout, cache):
+    x, w = cache
+    return np.einsum("ntm,dm->ntd", dout, w), np.einsum("ntd,ntm->dm", x, dout), dout.sum(axis=(0, 1))
+
+
+def temporal_softmax_loss(x, y, mask):
+    N, T, V = x.shape
+    loss, dx = 0.0, np.zeros_like(x)
+    for t in range(T):
+        scores = x[:, t]
+        top = scores.max(axis=1, keepdims=True)
+        logsumexp = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
+        probs = np.exp(scores - logsumexp[:, None])
+        for n in range(N):
+            if mask[n, t]:
+                loss += logsumexp[n] - scores[n, y[n, t]]
+                dx[n, t] = probs[n]
+                dx[n, t, y[n, t]] -= 1.0
+    return loss / N, dx / N

@@ -53,6 +53,11 @@ def import_fresh(package_dir, module="rnn_layers"):
         sys.path.remove(str(alias.parent))
 
 
+def module_for(exercise, module):
+    """The module of the same package copy as `module` that holds `exercise` (e.g. captioning_rnn)."""
+    return importlib.import_module(f"{module.__package__}.{exercise.module}")
+
+
 def run_check_cli(package_dir, *args):
     """Run `python -m checks --package DIR ...` as a student would; return (exit code, output)."""
     proc = subprocess.run(

@@ -13,6 +13,7 @@ class Mutant:
     name: str
     source: str
     hint: str = None
+    module: str = "rnn_layers"  # otherwise `source` is the whole text of that module
 
 
 MUTANTS = [

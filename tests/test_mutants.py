@@ -8,18 +8,29 @@ import pytest
 from checks.core import DONE, WRONG, check_exercise, check_with_needs, load_references
 from checks.notebook import format_report
 from checks.registry import BY_NAME, EXERCISES, find
-from tests.helpers import import_fresh, make_package, run_check_cli
+from tests.helpers import import_fresh, make_package, module_for, run_check_cli
 from tests.mutants import MUTANTS as RNN_MUTANTS
-from tests.mutants_gated import GATED_MUTANTS, TEMPLATES
+from tests.mutants_captioning import CAPTIONING_MUTANTS
+from tests.mutants_captioning import TEMPLATES as CAPTIONING_TEMPLATES
+from tests.mutants_gated import GATED_MUTANTS
+from tests.mutants_gated import TEMPLATES as GATED_TEMPLATES
 
 REFERENCES = load_references()
-MUTANTS = RNN_MUTANTS + GATED_MUTANTS
+MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS
+TEMPLATES = GATED_TEMPLATES + CAPTIONING_TEMPLATES
+
+
+def mutant_module(tmp_path, mutant):
+    """The rnn_layers module of a copy of solutions/ with the mutant in place."""
+    if mutant.module == "rnn_layers":
+        return import_fresh(make_package(tmp_path, [mutant.source]))
+    return import_fresh(make_package(tmp_path, modules={mutant.module: mutant.source}))
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
 def test_mutant_is_reported_wrong_with_its_function_named(tmp_path, mutant):
-    module = import_fresh(make_package(tmp_path, [mutant.source]))
-    report = check_exercise(find(mutant.function), module, REFERENCES)
+    module = mutant_module(tmp_path, mutant)
+    report = check_exercise(find(mutant.function), module_for(find(mutant.function), module), REFERENCES)
     assert report.state == WRONG, f"{mutant.name} was reported {report.state}"
     text = format_report(report, len(find(mutant.function).cases))
     assert text.startswith(f"✗ {mutant.function} is wrong"), text
@@ -30,10 +41,10 @@ def test_mutant_is_reported_wrong_with_its_function_named(tmp_path, mutant):
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
 def test_exercises_built_on_a_mutant_point_at_it(tmp_path, mutant):
     """An exercise that fails only because one it builds on is wrong says which one to fix first."""
-    module = import_fresh(make_package(tmp_path, [mutant.source]))
+    module = mutant_module(tmp_path, mutant)
     for exercise in EXERCISES:
         if mutant.function in exercise.needs:
-            report = check_with_needs(exercise, module, REFERENCES, BY_NAME)
+            report = check_with_needs(exercise, module_for(exercise, module), REFERENCES, BY_NAME)
             if report.state == WRONG:
                 assert f"fix {mutant.function} first" in report.hint, (exercise.name, report.hint)
 
@@ -41,11 +52,11 @@ def test_exercises_built_on_a_mutant_point_at_it(tmp_path, mutant):
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
 def test_mutant_leaves_the_other_exercises_alone(tmp_path, mutant):
     """Only the mutated function and the exercises checked through it may be reported wrong."""
-    module = import_fresh(make_package(tmp_path, [mutant.source]))
+    module = mutant_module(tmp_path, mutant)
     for exercise in EXERCISES:
         if exercise.name == mutant.function or mutant.function in exercise.needs:
             continue
-        assert check_exercise(exercise, module, REFERENCES).state == DONE, exercise.name
+        assert check_exercise(exercise, module_for(exercise, module), REFERENCES).state == DONE, exercise.name
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.split("(")[0].split()[-1])

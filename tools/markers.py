@@ -141,10 +141,10 @@ def stub_source(source, module_path, path="<source>"):
         line = lines[number]
         region = starts.get(number + 1)
         if region is not None:
-            short = region.function.rsplit(".", 1)[-1]
+            # The qualified name ("CaptioningRNN.loss"), which is also how the check names the exercise.
             out.append(
                 f"{region.indent}raise NotImplementedError("
-                f'"{short} is not written yet: fill in its TODO in {module_path}")\n'
+                f'"{region.function} is not written yet: fill in its TODO in {module_path}")\n'
             )
             number = region.end
             continue

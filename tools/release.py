@@ -27,6 +27,7 @@ INCLUDE = [
     "requirements.txt",
     "student.mk",
     "tools/__init__.py",
+    "tools/captioning_data.py",
     "tools/lab.py",
     "tools/setup_venv.py",
 ]

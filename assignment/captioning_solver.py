@@ -1,0 +1,167 @@
+"""Training a captioning model (provided): minibatches, updates, a per-epoch metric and checkpoints.
+
+    solver = CaptioningSolver(model, data, update_rule="adam", optim_config={"learning_rate": 5e-3},
+                              lr_decay=0.95, batch_size=100, num_epochs=10, print_every=50)
+    solver.train()
+    solver.loss_history, solver.metric_history
+
+A checkpoint (``checkpoint_name``) is an ``.npz`` file of plain arrays, no pickle: the parameters, every
+optimizer state, the minibatch random generator and the histories. ``CaptioningSolver.resume`` continues
+training from one exactly as if it had never stopped.
+"""
+
+import numpy as np
+
+from . import optim
+from .coco_utils import sample_coco_minibatch
+
+OPTIONS = {
+    "update_rule": "sgd",
+    "optim_config": None,
+    "lr_decay": 1.0,
+    "batch_size": 100,
+    "num_epochs": 10,
+    "print_every": 10,
+    "verbose": True,
+    "checkpoint_name": None,
+    "metric": None,
+    "seed": 0,
+}
+
+
+class CaptioningSolver:
+    """Trains a model that has ``params`` (dict of arrays) and ``loss(features, captions) -> loss, grads``.
+
+    Options (keyword arguments; anything else is an error):
+    - update_rule: "sgd", "sgd_momentum", "rmsprop" or "adam" (see optim.py).
+    - optim_config: hyperparameters of the rule, e.g. {"learning_rate": 1e-3}; each parameter gets a copy.
+    - lr_decay: the learning rate is multiplied by this after every epoch.
+    - batch_size: captions per minibatch. num_epochs: passes over the training captions.
+    - print_every: print the loss every this many iterations (if verbose). Progress lines start with
+      "(Iteration" or "(Epoch" and the notebook comparison ignores their numbers.
+    - checkpoint_name: if given, write "<checkpoint_name>_epoch_<k>.npz" after every epoch k.
+    - metric: optional function model -> float, evaluated after every epoch (e.g. BLEU-4 on val).
+    - seed: seed of the minibatch sampling.
+    """
+
+    def __init__(self, model, data, **kwargs):
+        unknown = sorted(set(kwargs) - set(OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"CaptioningSolver got unknown option(s) {', '.join(unknown)}; "
+                f"the options are {', '.join(OPTIONS)}"
+            )
+        self.model, self.data = model, data
+        for key, default in OPTIONS.items():
+            setattr(self, key, kwargs.get(key, default))
+        self.update = optim.update_rule(self.update_rule)
+        self.optim_config = dict(self.optim_config or {})
+        self.rng = np.random.RandomState(self.seed)
+        self.epoch, self.t = 0, 0
+        self.loss_history, self.metric_history = [], []
+        self.optim_configs = {name: dict(self.optim_config) for name in self.model.params}
+
+    @property
+    def iterations_per_epoch(self):
+        return max(self.data["train_captions"].shape[0] // self.batch_size, 1)
+
+    def _step(self):
+        captions, features, _ = sample_coco_minibatch(self.data, self.batch_size, "train", rng=self.rng)
+        loss, grads = self.model.loss(features, captions)
+        self.loss_history.append(float(loss))
+        for name, w in self.model.params.items():
+            next_w, self.optim_configs[name] = self.update(w, grads[name], self.optim_configs[name])
+            self.model.params[name] = next_w
+
+    def train(self):
+        """Train until num_epochs epochs are done (from where a resumed checkpoint left off)."""
+        total = self.num_epochs * self.iterations_per_epoch
+        while self.t < total:
+            self._step()
+            self.t += 1
+            if self.verbose and (self.t == 1 or self.t % self.print_every == 0):
+                print(f"(Iteration {self.t} / {total}) loss: {self.loss_history[-1]:.4f}")
+            if self.t % self.iterations_per_epoch == 0:
+                self.epoch += 1
+                for config in self.optim_configs.values():
+                    config["learning_rate"] = config.get("learning_rate", 1e-2) * self.lr_decay
+                if self.metric is not None:
+                    self.metric_history.append(float(self.metric(self.model)))
+                if self.verbose:
+                    metric = f", metric {self.metric_history[-1]:.4f}" if self.metric is not None else ""
+                    print(
+                        f"(Epoch {self.epoch} / {self.num_epochs}) loss: {self.loss_history[-1]:.4f}{metric}"
+                    )
+                if self.checkpoint_name is not None:
+                    self.save_checkpoint(f"{self.checkpoint_name}_epoch_{self.epoch}.npz")
+        return self
+
+    # ------------------------------------------------------------------------------------ checkpoints
+    def save_checkpoint(self, path):
+        """Everything training needs to continue, as plain arrays in an .npz file (no pickle)."""
+        state = self.rng.get_state()
+        arrays = {
+            "epoch": np.array(self.epoch),
+            "t": np.array(self.t),
+            "loss_history": np.array(self.loss_history, dtype=np.float64),
+            "metric_history": np.array(self.metric_history, dtype=np.float64),
+            "rng/keys": state[1],
+            "rng/pos": np.array(state[2]),
+            "rng/has_gauss": np.array(state[3]),
+            "rng/cached_gaussian": np.array(state[4]),
+            "update_rule": np.array(self.update_rule),
+        }
+        for name, w in self.model.params.items():
+            arrays[f"param/{name}"] = w
+            for key, value in self.optim_configs[name].items():
+                arrays[f"optim/{name}/{key}"] = np.asarray(value)
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+
+    @classmethod
+    def resume(cls, path, model, data, **kwargs):
+        """A solver that continues from the checkpoint at `path`, with `model`'s parameters set from it.
+
+        Pass the same options as the interrupted run (num_epochs may be larger to train on).
+        """
+        solver = cls(model, data, **kwargs)
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                saved = {k: f[k] for k in f.files}
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path} is not a checkpoint written by CaptioningSolver ({error})") from None
+        if str(saved["update_rule"]) != solver.update_rule:
+            raise ValueError(
+                f"{path} was trained with update_rule={str(saved['update_rule'])!r}, "
+                f"not {solver.update_rule!r}: pass the options of the interrupted run"
+            )
+        names = {k.split("/", 1)[1] for k in saved if k.startswith("param/")}
+        if names != set(model.params):
+            raise ValueError(f"{path} holds parameters {sorted(names)}, the model has {sorted(model.params)}")
+        for name in model.params:
+            if saved[f"param/{name}"].shape != model.params[name].shape:
+                raise ValueError(
+                    f"{path}: parameter {name} has shape {saved[f'param/{name}'].shape}, "
+                    f"the model's is {model.params[name].shape}"
+                )
+            model.params[name] = saved[f"param/{name}"].astype(model.params[name].dtype)
+            prefix = f"optim/{name}/"
+            # 0-d arrays back to Python numbers: a NumPy float64 scalar would turn float32 updates to float64.
+            solver.optim_configs[name] = {
+                k[len(prefix) :]: (v.item() if v.ndim == 0 else v)
+                for k, v in saved.items()
+                if k.startswith(prefix)
+            }
+        solver.epoch, solver.t = int(saved["epoch"]), int(saved["t"])
+        solver.loss_history = saved["loss_history"].tolist()
+        solver.metric_history = saved["metric_history"].tolist()
+        solver.rng.set_state(
+            (
+                "MT19937",
+                saved["rng/keys"],
+                int(saved["rng/pos"]),
+                int(saved["rng/has_gauss"]),
+                float(saved["rng/cached_gaussian"]),
+            )
+        )
+        return solver
