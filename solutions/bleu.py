@@ -4,6 +4,8 @@ Corpus BLEU-n: the geometric mean of the 1- to n-gram precisions of all candidat
 references (counts clipped by the most any one reference has), times a brevity penalty.
 """
 
+import warnings
+
 import numpy as np
 
 from .coco_utils import captions_by_image, decode_captions
@@ -31,7 +33,10 @@ def bleu_scores(candidates, references):
         raise ValueError(f"{len(candidates)} candidates but references for {len(references)} images")
     if any(not refs for refs in references):
         raise ValueError("every image needs at least one reference caption")
-    return {name: float(corpus_bleu(references, candidates, weights=w)) for name, w in WEIGHTS.items()}
+    with warnings.catch_warnings():
+        # NLTK warns when some n-gram order has no match at all; the score is then (about) 0, as it should be.
+        warnings.filterwarnings("ignore", message="\nThe hypothesis contains 0 counts", category=UserWarning)
+        return {name: float(corpus_bleu(references, candidates, weights=w)) for name, w in WEIGHTS.items()}
 
 
 def model_bleu(model, data, split="val", beam_size=None, zero_features=False, max_images=None):

@@ -244,10 +244,10 @@ def apply_pca(features, pca):
 
 
 # ---------------------------------------------------------------------------------------------- build
-def build_split(split):
+def build_split(split, count):
     rng = np.random.RandomState(SEEDS[split])
     images, captions = [], []
-    for _ in range(NUM_IMAGES[split]):
+    for _ in range(count):
         objects, relation = random_scene(rng)
         images.append(render_scene(objects, rng))
         captions.append([random_caption(objects, relation, rng) for _ in range(CAPTIONS_PER_IMAGE)])
@@ -277,13 +277,18 @@ def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(out=OUT):
-    """Write the data set into `out` (overwriting it); returns the list of files written."""
+def build(out=OUT, num_images=NUM_IMAGES, pca_dims=PCA_DIMS):
+    """Write the data set into `out` (overwriting it); returns the list of files written.
+
+    num_images and pca_dims are for tests, which build a small copy.
+    """
     out.mkdir(parents=True, exist_ok=True)
+    # No manifest until every file is written: an interrupted build is never taken for a finished one.
+    (out / MANIFEST).unlink(missing_ok=True)
     idx_to_word, word_to_idx = vocabulary()
     arrays, features, written = {}, {}, []
     for split in ("train", "val"):
-        images, captions = build_split(split)
+        images, captions = build_split(split, num_images[split])
         arrays[f"{split}_captions"], arrays[f"{split}_image_idxs"] = encode(captions, word_to_idx)
         features[split] = extract_features(images)
         folder = out / "images" / split
@@ -295,7 +300,7 @@ def build(out=OUT):
             names.append(name)
         (out / f"{split}2014_urls.txt").write_text("\n".join(names) + "\n")
         written += [f"{split}2014_urls.txt", *names]
-    pca = fit_pca(features["train"], PCA_DIMS)
+    pca = fit_pca(features["train"], pca_dims)
     for split in ("train", "val"):
         write_h5(out / f"{split}2014_vgg16_fc7.h5", {"features": features[split]})
         write_h5(out / f"{split}2014_vgg16_fc7_pca.h5", {"features": apply_pca(features[split], pca)})
