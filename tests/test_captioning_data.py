@@ -83,15 +83,17 @@ def test_minibatches_come_with_their_own_images_features(small):
     data = load_coco_data(small)
     captions, features, urls = sample_coco_minibatch(data, 7, "val", rng=np.random.RandomState(0))
     assert captions.shape == (7, 17) and features.shape == (7, 16) and urls.shape == (7,)
+    refs = captions_by_image(data, "val")
     for caption, feature, url in zip(captions, features, urls, strict=True):
         image = int(url.split("_")[-1].split(".")[0])
         assert np.array_equal(feature, data["val_features"][image])
+        assert decode_captions(caption, data["idx_to_word"]).split() in refs[image]
     with pytest.raises(ValueError, match="split should be 'train' or 'val'"):
         sample_coco_minibatch(data, 2, "test")
 
 
 def write_original_layout(folder):
-    """A tiny data set written the way cs231n's COCO files are: URLs, a large vocabulary, 4096-d raw features."""
+    """A tiny data set written the way cs231n's COCO files are: URLs, their vocabulary, 4096-d raw features."""
     words = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "man", "riding", "horse"]
     (folder / "coco2014_vocab.json").write_text(
         json.dumps({"idx_to_word": words, "word_to_idx": {w: i for i, w in enumerate(words)}})
