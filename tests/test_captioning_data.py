@@ -93,7 +93,7 @@ def test_minibatches_come_with_their_own_images_features(small):
 
 
 def write_original_layout(folder):
-    """A tiny data set written the way cs231n's COCO files are: URLs, their vocabulary, 4096-d raw features."""
+    """A tiny data set laid out like cs231n's COCO files: URLs, their vocabulary, 4096-d raw features."""
     words = ["<NULL>", "<START>", "<END>", "<UNK>", "a", "man", "riding", "horse"]
     (folder / "coco2014_vocab.json").write_text(
         json.dumps({"idx_to_word": words, "word_to_idx": {w: i for i, w in enumerate(words)}})
