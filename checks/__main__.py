@@ -15,9 +15,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from . import speed
 from .core import DONE, TODO, WRONG, Report, check_with_needs, load_references
 from .notebook_runs import REFERENCE_NOTEBOOKS, ROOT, code_cell_sources, run_notebook
 from .registry import BY_NAME, EXERCISES
+
+PARTS = ("forward", "backward")  # a cell is timed once both of its sequence functions are done
 
 
 class UsageError(Exception):
@@ -94,6 +97,7 @@ def main(argv=None):
     parser.add_argument("--package", default=str(ROOT / "assignment"))
     parser.add_argument("--only", default="")
     parser.add_argument("--no-notebooks", action="store_true", help="skip re-running notebooks")
+    parser.add_argument("--no-speed", action="store_true", help="skip timing the sequence layers")
     args = parser.parse_args(argv)
 
     try:
@@ -128,6 +132,20 @@ def main(argv=None):
             print(textwrap.fill(problem, 100, initial_indent="  - ", subsequent_indent="    "))
         if report.hint:
             print(textwrap.fill(report.hint, 100, initial_indent="  Hint: ", subsequent_indent="        "))
+        print()
+
+    timed = [
+        cell
+        for cell in speed.GATES
+        if all(reports.get(f"{cell}_{part}") and reports[f"{cell}_{part}"].state == DONE for part in PARTS)
+    ]
+    if timed and not args.no_speed:
+        print("Speed (timed on this machine against the matrix products each pass needs)")
+        module = importlib.import_module(f"{package.__name__}.rnn_layers")
+        for line, hint in speed.speed_report(module, timed):
+            print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="    "))
+            if hint:
+                print(textwrap.fill(hint, 100, initial_indent="    Hint: ", subsequent_indent="          "))
         print()
 
     notebook_ok = []

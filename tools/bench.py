@@ -25,8 +25,10 @@ from pathlib import Path
 import numpy as np
 import threadpoolctl
 
+from checks import speed
+
 ROOT = Path(__file__).resolve().parents[1]
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+GATES = speed.GATES
 SHAPES = {  # name: (N, T, D, H)
     "captioning": (100, 16, 256, 512),
     "char LM": (32, 64, 64, 256),
@@ -44,18 +46,7 @@ class Problem:
     dtype: type
 
     def arrays(self):
-        N, T, D, H = SHAPES[self.shape]
-        g = GATES[self.cell]
-        rng = np.random.RandomState(0)
-        k = 1 / np.sqrt(H)
-
-        def make(*s, scale=1.0):
-            return (scale * rng.uniform(-1, 1, size=s)).astype(self.dtype)
-
-        params = [make(D, g * H, scale=k), make(H, g * H, scale=k), make(g * H, scale=k)]
-        if self.cell == "gru":
-            params.append(make(g * H, scale=k))
-        return make(N, T, D), make(N, H, scale=0.5), params, make(N, T, H)
+        return speed.problem(self.cell, self.dtype, SHAPES[self.shape])
 
 
 def numpy_runner(module, cell):
@@ -115,35 +106,7 @@ def torch_runner(torch, problem, threads):
 
 def matmul_floor(problem, repeats):
     """Median time of the products every implementation must do, at this BLAS's speed."""
-    N, T, D, H = SHAPES[problem.shape]
-    g = GATES[problem.cell] * H
-    rng = np.random.RandomState(1)
-
-    def a(*s):
-        return rng.standard_normal(s).astype(problem.dtype)
-
-    X, Wx, Wh, h, da, DA, Hs = a(N * T, D), a(D, g), a(H, g), a(N, H), a(N, g), a(N * T, g), a(N * T, H)
-
-    def products():
-        X @ Wx  # input projection, all steps at once
-        for _ in range(T):
-            h @ Wh  # recurrence, forward
-            da @ Wh.T  # recurrence, backward
-        DA @ Wx.T  # dx, all steps at once
-        X.T @ DA  # dWx
-        Hs.T @ DA  # dWh
-
-    return median_time(products, repeats)
-
-
-def median_time(fn, repeats, *args):
-    fn(*args)  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return speed.matmul_floor(problem.cell, problem.dtype, SHAPES[problem.shape], repeats)
 
 
 def implemented(module, cell):

@@ -1,0 +1,42 @@
+"""The speed line of `make check`: what it says, and that slow code gets the hint (no timing asserted)."""
+
+import numpy as np
+
+from checks import speed
+from solutions import rnn_layers
+from tests.helpers import ROOT, make_package, replace_function, run_check_cli
+
+
+def test_a_time_near_the_floor_gets_no_hint_and_a_far_slower_one_does():
+    line, hint = speed.verdict("lstm", seconds=0.060, floor=0.040)
+    assert (
+        "lstm_forward + lstm_backward" in line
+        and "60 ms, 1.5x the matrix products" in line
+        and "about 1.5x to 2x" in line
+    )
+    assert hint is None
+    line, hint = speed.verdict("lstm", seconds=0.200, floor=0.040)
+    assert "5.0x" in line and "x @ Wx for all steps at once" in hint and "loops over the batch" in hint
+
+
+def test_the_timed_problem_is_what_the_layers_take():
+    for cell in speed.GATES:
+        x, h0, params, dh = speed.problem(cell, shape=(2, 3, 4, 5))
+        h, cache = getattr(rnn_layers, f"{cell}_forward")(x, h0, *params)
+        assert h.shape == dh.shape and np.all(np.isfinite(h))
+        assert speed.layer_time(rnn_layers, cell, shape=(2, 3, 4, 5), repeats=1) > 0
+        assert speed.matmul_floor(cell, shape=(2, 3, 4, 5), repeats=1) > 0
+
+
+def test_make_check_times_only_the_cells_whose_sequence_functions_are_done(tmp_path):
+    stub = (ROOT / "assignment" / "rnn_layers.py").read_text()
+    solved = (ROOT / "solutions" / "rnn_layers.py").read_text()
+    # Solved RNN functions, everything else a stub: only the RNN can be timed.
+    for name in ("rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"):
+        start = solved.index(f"def {name}(")
+        end = solved.index("\ndef ", start + 1)
+        stub = replace_function(stub, solved[start:end])
+    code, out = run_check_cli(make_package(tmp_path, modules={"rnn_layers": stub}), "--no-notebooks")
+    assert code == 1
+    assert "rnn_forward + rnn_backward (N=32, T=64, D=64, H=256, float64):" in out
+    assert "lstm_forward + lstm_backward" not in out and "gru_forward + gru_backward" not in out
