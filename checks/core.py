@@ -6,6 +6,7 @@ outputs were computed once from ``solutions/`` and stored in ``reference_values.
 (``make references``); nothing here knows the solution.
 """
 
+import importlib
 import inspect
 import json
 import re
@@ -283,6 +284,13 @@ def check_exercise(exercise, module, references):
     return report
 
 
+def sibling(module, name):
+    """The module `name` of the same package as `module` (an exercise is checked in its own module)."""
+    if not module.__package__ or module.__name__.endswith(f".{name}"):
+        return module
+    return importlib.import_module(f"{module.__package__}.{name}")
+
+
 def check_with_needs(exercise, module, references, by_name, done=None):
     """check_exercise, and when it is wrong while an exercise it builds on is not done, say so.
 
@@ -295,7 +303,7 @@ def check_with_needs(exercise, module, references, by_name, done=None):
     if report.state == WRONG:
         for need in exercise.needs:
             if need not in done:
-                done[need] = check_exercise(by_name[need], module, references)
+                done[need] = check_exercise(by_name[need], sibling(module, by_name[need].module), references)
             if done[need].state != DONE:
                 report.hint = (
                     f"{need} is {done[need].state} and {exercise.name} builds on it: fix {need} first."
