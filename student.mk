@@ -29,6 +29,7 @@ setup: $(STAMP)
 # The data sets are built locally (nothing is downloaded); rebuilt only if missing, changed or outdated.
 data: setup
 	@$(PY) -m tools.captioning_data
+	@$(PY) -m tools.text_data
 
 lab: setup data
 	$(PY) -m tools.lab

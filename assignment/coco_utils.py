@@ -28,6 +28,8 @@ def default_base_dir():
         if candidate.is_dir():
             return candidate
     return BASE_DIR
+
+
 REBUILD = "run `make data` in the course folder to rebuild it (it takes seconds, nothing is downloaded)"
 
 

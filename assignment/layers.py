@@ -190,15 +190,21 @@ class Optimizer:
 
     def __init__(self, layers, update_rule="adam", **config):
         self.layers, self.update = list(layers), optim.update_rule(update_rule)
-        self.configs = {(i, name): dict(config) for i, layer in enumerate(self.layers) for name in layer.params}
+        self.configs = {
+            (i, name): dict(config) for i, layer in enumerate(self.layers) for name in layer.params
+        }
 
     def step(self):
         """Update every parameter from the gradient its layer's last backward left in grads."""
         for i, layer in enumerate(self.layers):
             for name, w in layer.params.items():
                 if name not in layer.grads:
-                    raise RuntimeError(f"{type(layer).__name__} has no gradient for {name}: run backward first")
-                layer.params[name], self.configs[i, name] = self.update(w, layer.grads[name], self.configs[i, name])
+                    raise RuntimeError(
+                        f"{type(layer).__name__} has no gradient for {name}: run backward first"
+                    )
+                layer.params[name], self.configs[i, name] = self.update(
+                    w, layer.grads[name], self.configs[i, name]
+                )
 
 
 def layer_gradient_errors(layer, x, seed=0, h=1e-6):

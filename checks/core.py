@@ -57,6 +57,7 @@ class Exercise:
     diagnose: object = None
     needs: tuple = ()
     module: str = "rnn_layers"
+    tolerances: dict = field(default_factory=dict)  # output -> tolerance, for outputs that are statistics
 
 
 @dataclass
@@ -210,7 +211,7 @@ def function_location(module, name):
         return _short_path(module.__file__)
 
 
-def _compare(report, case, name, actual, expected):
+def _compare(report, case, name, actual, expected, tolerance=TOLERANCE):
     """Compare one output; record what is wrong in the report. Returns True when it matches."""
     if not isinstance(actual, np.ndarray | np.generic | float | int):
         report.wrong(f"{name} should be a NumPy array, got {type(actual).__name__} ({case})")
@@ -225,7 +226,7 @@ def _compare(report, case, name, actual, expected):
     if not np.all(np.isfinite(actual)):
         report.wrong(f"{name} contains NaN or inf ({case})")
         return False
-    if normwise_error(actual, expected) > TOLERANCE:
+    if normwise_error(actual, expected) > tolerance:
         report.wrong(f"{name} is wrong when {case}")
         return False
     return True
@@ -237,10 +238,10 @@ def check_exercise(exercise, module, references):
     expected_cases = references.get(exercise.name)
     if expected_cases is None:
         raise KeyError(f"no reference values for {exercise.name}; run `make references`")
-    for name in (exercise.name, *exercise.needs):
-        if not callable(resolve(module, name)):
-            report.wrong(f"{module.__name__} has no function {name}")
-            return report
+    # (The exercises it builds on live in their own modules; check_with_needs checks them there.)
+    if not callable(resolve(module, exercise.name)):
+        report.wrong(f"{module.__name__} has no function {exercise.name}")
+        return report
     for case in exercise.cases:
         inputs = case.make_inputs()
         report.inputs[case.name] = inputs
@@ -277,7 +278,8 @@ def check_exercise(exercise, module, references):
         for out_name, expected in expected_cases[case.name].items():
             if out_name not in outputs:
                 continue
-            if not _compare(report, case.name, out_name, outputs[out_name], expected):
+            tolerance = exercise.tolerances.get(out_name, TOLERANCE)
+            if not _compare(report, case.name, out_name, outputs[out_name], expected, tolerance):
                 report.bad.setdefault(case.name, []).append(out_name)
     if report.state == WRONG and exercise.diagnose is not None:
         report.hint = exercise.diagnose(report, references[exercise.name])

@@ -1,10 +1,11 @@
 """Every exercise of the course, in course order (by notebook), and where each is practised."""
 
-from . import captioning, gru, lstm, rnn
+from . import captioning, char_lm, gru, lstm, rnn
 
 # Sorted by notebook; within a notebook, in the order the notebook asks for them.
 EXERCISES = sorted(
-    [*rnn.EXERCISES, *lstm.EXERCISES, *gru.EXERCISES, *captioning.EXERCISES], key=lambda e: e.notebook
+    [*rnn.EXERCISES, *lstm.EXERCISES, *gru.EXERCISES, *captioning.EXERCISES, *char_lm.EXERCISES],
+    key=lambda e: e.notebook,
 )
 
 BY_NAME = {exercise.name: exercise for exercise in EXERCISES}

@@ -12,11 +12,12 @@ from tests.helpers import import_fresh, make_package, module_for, run_check_cli
 from tests.mutants import MUTANTS as RNN_MUTANTS
 from tests.mutants_captioning import CAPTIONING_MUTANTS
 from tests.mutants_captioning import TEMPLATES as CAPTIONING_TEMPLATES
+from tests.mutants_char_lm import CHAR_LM_MUTANTS
 from tests.mutants_gated import GATED_MUTANTS
 from tests.mutants_gated import TEMPLATES as GATED_TEMPLATES
 
 REFERENCES = load_references()
-MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS
+MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS + CHAR_LM_MUTANTS
 TEMPLATES = GATED_TEMPLATES + CAPTIONING_TEMPLATES
 
 

@@ -5,12 +5,14 @@ from pathlib import Path
 
 from checks.core import DONE, check_exercise, load_references
 from checks.registry import EXERCISES
+from tests import alt_char_lm
 from tests.alt_captioning_rnn import alternative_source
 from tests.helpers import SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 
 ALT = {
     "rnn_layers": (Path(__file__).parent / "alt_rnn_layers.py").read_text(),
     "captioning_rnn": alternative_source((SOLUTIONS / "captioning_rnn.py").read_text()),
+    "char_lm": alt_char_lm.alternative_source((SOLUTIONS / "char_lm.py").read_text()),
 }
 
 

@@ -28,6 +28,7 @@ INCLUDE = [
     "student.mk",
     "tools/__init__.py",
     "tools/captioning_data.py",
+    "tools/text_data.py",
     "tools/lab.py",
     "tools/setup_venv.py",
 ]
