@@ -25,7 +25,9 @@ CHAR_LM_MUTANTS = [
         ("    z = scores / temperature\n", "    z = scores\n"),
         (
             "    probs /= probs.sum(axis=1, keepdims=True)\n",
-            "    probs /= probs.sum(axis=1, keepdims=True)\n    probs = probs / temperature\n    probs /= probs.sum(axis=1, keepdims=True)\n",
+            "    probs /= probs.sum(axis=1, keepdims=True)\n"
+            "    probs = probs / temperature\n"
+            "    probs /= probs.sum(axis=1, keepdims=True)\n",
         ),
     ),
     mutant(
