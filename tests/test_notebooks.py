@@ -20,7 +20,7 @@ THREADS = ["1", "2"]
 NOTEBOOKS = sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))
 # Notebooks that train for minutes run under the two most different settings only (the oldest kernel on
 # one thread, the newest on two); their trained results are printed as verdicts anyway.
-HEAVY = {"05_image_captioning"}
+HEAVY = {"05_image_captioning", "07_char_language_model"}
 FULL_SETTINGS = {("Prescott", "1"), ("Haswell", "2")}
 
 
