@@ -78,7 +78,7 @@ sample_with_temperature = Exercise(
 
 
 B_RNN = "rnn cell, 2 streams of 11 characters, chunks of 4"
-B_LSTM = "lstm cell, chunks of 3 (the state includes c)"
+B_LSTM = "lstm cell, chunks of 3"
 B_ONE = "one chunk longer than the streams"
 V_SMALL = 6
 

@@ -189,8 +189,8 @@ class CaptioningRNN:
         p = self.params
         N, B, V = features.shape[0], int(beam_size), p["W_vocab"].shape[1]
         rows = np.arange(N)[:, None]
-        h0 = features @ p["W_proj"] + p["b_proj"]
-        h = np.repeat(h0[:, None], B, axis=1)  # (N, B, H)
+        start = features @ p["W_proj"] + p["b_proj"]
+        h = np.repeat(start[:, None], B, axis=1)  # (N, B, H)
         c = np.zeros_like(h)
         words = np.full((N, B), self._start)
         score = np.zeros((N, B))

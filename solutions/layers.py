@@ -6,8 +6,9 @@ under the same stable names (``Wx``, ``Wh``, ``b``...). ``forward(x)`` returns t
 input is word indices). ``Adam``-style training of any list of layers is ``Optimizer``.
 
 The recurrent layers can carry their state across calls (``stateful=True``): each call starts from the
-state the previous call ended in, which is how a long text is processed in chunks (truncated
+hidden state the previous call ended in, which is how a long text is processed in chunks (truncated
 backpropagation through time); ``reset_state()`` starts afresh. Gradients never flow back across calls.
+(The LSTM carries h but restarts its cell state c at zero, since lstm_forward takes no initial c.)
 
 Shapes used below:
     N  sequences in a minibatch    T  time steps    D  input features    H  hidden units    V  vocabulary
@@ -19,8 +20,8 @@ from . import optim
 from .rnn_layers import (
     gru_backward,
     gru_forward,
-    lstm_step_backward,
-    lstm_step_forward,
+    lstm_backward,
+    lstm_forward,
     rnn_backward,
     rnn_forward,
     temporal_affine_backward,
@@ -148,41 +149,14 @@ class GRU(Recurrent):
 
 
 class LSTM(Recurrent):
-    """An LSTM layer. Its state is (h, c); lstm_forward starts c at zero, so to carry c across calls this
-    layer runs the steps itself with lstm_step_forward / lstm_step_backward."""
+    """An LSTM layer over lstm_forward / lstm_backward.
+
+    It carries only h across calls: lstm_forward starts the cell state at zero (the course's contract),
+    so with stateful=True each call starts from the last call's h and a fresh c.
+    """
 
     gates = 4
-
-    def forward(self, x):
-        state = self._start(x)
-        h = self._zeros(x) if state is None else state[0]
-        c = np.zeros_like(h) if state is None else state[1]
-        T = x.shape[1]
-        out = np.empty((x.shape[0], T, self.hidden_dim), dtype=np.result_type(x, h))
-        caches = []
-        for t in range(T):
-            h, c, cache = lstm_step_forward(x[:, t], h, c, *self._weights())
-            out[:, t] = h
-            caches.append(cache)
-        self._cache = caches
-        if self.stateful:
-            self.state = (h.copy(), c.copy())
-        return out
-
-    def backward(self, dh):
-        caches = self._check_cache()
-        N, T, H = dh.shape
-        dx = None
-        dprev_h, dprev_c = np.zeros((N, H), dtype=dh.dtype), np.zeros((N, H), dtype=dh.dtype)
-        totals = None
-        for t in reversed(range(T)):
-            dx_t, dprev_h, dprev_c, *dweights = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, caches[t])
-            if dx is None:
-                dx = np.empty((N, T, dx_t.shape[1]), dtype=dx_t.dtype)
-            dx[:, t] = dx_t
-            totals = dweights if totals is None else [a + b for a, b in zip(totals, dweights, strict=True)]
-        self.grads = dict(zip(["Wx", "Wh", "b"], totals, strict=True))
-        return dx
+    _forward, _backward = staticmethod(lstm_forward), staticmethod(lstm_backward)
 
 
 class Optimizer:

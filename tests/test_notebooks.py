@@ -20,8 +20,12 @@ THREADS = ["1", "2"]
 NOTEBOOKS = sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))
 # Notebooks that train for minutes run under the two most different settings only (the oldest kernel on
 # one thread, the newest on two); their trained results are printed as verdicts anyway.
-HEAVY = {"05_image_captioning", "07_char_language_model"}
+HEAVY = {"05_image_captioning", "07_char_language_model", "08_counting_lstm_vs_gru"}
 FULL_SETTINGS = {("Prescott", "1"), ("Haswell", "2")}
+
+
+# Notebooks that run an experiment with the student's layers and ask for no new function.
+EXPERIMENTS = {"08_counting_lstm_vs_gru"}
 
 
 def notebooks_for(coretype, threads):
@@ -72,6 +76,7 @@ def test_every_notebook_has_text_a_check_and_no_saved_outputs():
         cells = json.loads(path.read_text())["cells"]
         code = [c for c in cells if c["cell_type"] == "code"]
         assert any(c["cell_type"] == "markdown" for c in cells), path.name
-        assert any("check(" in "".join(c["source"]) for c in code), f"{path.name} has no check cell"
+        if path.stem not in EXPERIMENTS:
+            assert any("check(" in "".join(c["source"]) for c in code), f"{path.name} has no check cell"
         assert any("%autoreload 2" in "".join(c["source"]) for c in code), path.name
         assert all(not c["outputs"] for c in code), f"{path.name} has saved outputs: run make notebooks"
