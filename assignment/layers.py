@@ -6,9 +6,9 @@ under the same stable names (``Wx``, ``Wh``, ``b``...). ``forward(x)`` returns t
 input is word indices). ``Adam``-style training of any list of layers is ``Optimizer``.
 
 The recurrent layers can carry their state across calls (``stateful=True``): each call starts from the
-hidden state the previous call ended in, which is how a long text is processed in chunks (truncated
+state the previous call ended in, which is how a long text is processed in chunks (truncated
 backpropagation through time); ``reset_state()`` starts afresh. Gradients never flow back across calls.
-(The LSTM carries h but restarts its cell state c at zero, since lstm_forward takes no initial c.)
+(The LSTM's state is (h, c).)
 
 Shapes used below:
     N  sequences in a minibatch    T  time steps    D  input features    H  hidden units    V  vocabulary
@@ -149,14 +149,19 @@ class GRU(Recurrent):
 
 
 class LSTM(Recurrent):
-    """An LSTM layer over lstm_forward / lstm_backward.
-
-    It carries only h across calls: lstm_forward starts the cell state at zero (the course's contract),
-    so with stateful=True each call starts from the last call's h and a fresh c.
-    """
+    """An LSTM layer; its carried state is (h, c), passed back to lstm_forward as h0 and c0."""
 
     gates = 4
-    _forward, _backward = staticmethod(lstm_forward), staticmethod(lstm_backward)
+    _backward = staticmethod(lstm_backward)
+
+    def forward(self, x):
+        state = self._start(x)
+        h0 = self._zeros(x) if state is None else state[0]
+        c0 = None if state is None else state[1]
+        h, c, self._cache = lstm_forward(x, h0, *self._weights(), c0=c0, return_c=True)
+        if self.stateful:
+            self.state = (h[:, -1].copy(), c[:, -1].copy())
+        return h
 
 
 class Optimizer:

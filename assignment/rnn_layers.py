@@ -180,8 +180,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
-def lstm_forward(x, h0, Wx, Wh, b):
-    """An LSTM over a whole sequence. The cell state starts at zero.
+def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+    """An LSTM over a whole sequence. The cell state starts at c0, or at zero.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -189,14 +189,23 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - Wx: input-to-hidden weights, shape (D, 4H).
     - Wh: hidden-to-hidden weights, shape (H, 4H).
     - b: biases, shape (4H,).
+    - c0: initial cell state, shape (N, H); None starts from zeros. (A layer that reads a long text in
+      chunks passes the last chunk's final state here, notebook 7.)
+    - return_c: if True, also return the cell state of every step.
 
     Returns a tuple of:
     - h: hidden state at every time step, shape (N, T, H).
+    - c: (only if return_c) cell state at every time step, shape (N, T, H).
     - cache: what lstm_backward needs (opaque to the caller).
     """
     expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
-    # TODO: like rnn_forward, but two states travel from step to step; the cell state starts at 0.
+    if c0 is not None:
+        expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
+    # TODO: like rnn_forward, but two states travel from step to step; the cell state starts at c0
+    # TODO: (zeros if c0 is None). With return_c, keep every step's cell state too and return (h, c, cache).
     raise NotImplementedError("lstm_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
+    if return_c:
+        return h, c, cache
     return h, cache
 
 

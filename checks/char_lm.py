@@ -146,8 +146,8 @@ truncated_bptt_epoch = Exercise(
         "temporal_softmax_loss",
         "rnn_forward",
         "rnn_backward",
-        "lstm_step_forward",
-        "lstm_step_backward",
+        "lstm_forward",
+        "lstm_backward",
     ),
 )
 

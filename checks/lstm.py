@@ -10,7 +10,7 @@ import numpy as np
 
 from .core import Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
 from .inputs import array, gate_block, lstm_params
-from .sequences import backward_exercise, forward_exercise
+from .sequences import backward_exercise, forward_exercise, seq_inputs
 
 TOL = 1e-8
 GATES = "ifog"
@@ -204,3 +204,48 @@ lstm_backward = backward_exercise(
 )
 
 EXERCISES = [lstm_step_forward, lstm_forward, lstm_step_backward, lstm_backward]
+
+
+# lstm_forward also takes an initial cell state c0 and, with return_c=True, returns every step's cell
+# state (h, c, cache): the language model's LSTM layer carries (h, c) from chunk to chunk with them.
+C0_CASE = "c0 is given and return_c=True"
+
+
+def _c0_inputs():
+    k = seq_inputs(lstm_params, seed=310)
+    k["c0"] = array(317, *k["h0"].shape, scale=0.8)
+    return k
+
+
+_plain_run, _plain_diagnose = lstm_forward.run, lstm_forward.diagnose
+
+
+def _run_lstm_forward(module, k):
+    if "c0" not in k:
+        return _plain_run(module, k)
+
+    def lstm_forward_with_c0(x, h0, Wx, Wh, b, c0):
+        return module.lstm_forward(x, h0, Wx, Wh, b, c0=c0, return_c=True)
+
+    lstm_forward_with_c0.__name__ = "lstm_forward"
+    values = [k[a] for a in SEQ_ARGS] + [k["c0"]]
+    h, c, _ = unpack(call_unchanged(lstm_forward_with_c0, values, (*SEQ_ARGS, "c0")), 3, "h, c, cache")
+    return {"h": h, "c": c}
+
+
+def _diagnose_lstm_forward(report, refs):
+    others = [case for case in report.bad if case != C0_CASE]
+    if not others:
+        if report.failed(C0_CASE, "h"):
+            return (
+                "Right from a zero cell state, wrong from c0: the cell state starts at c0 when it is given."
+            )
+        return (
+            "h is right but c is not: with return_c, c[:, t] is the cell state after step t, shape (N, T, H)."
+        )
+    return _plain_diagnose(report, refs)
+
+
+lstm_forward.run = _run_lstm_forward
+lstm_forward.diagnose = _diagnose_lstm_forward
+lstm_forward.cases.append(Case(C0_CASE, _c0_inputs))

@@ -256,8 +256,8 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
-def lstm_forward(x, h0, Wx, Wh, b):
-    """An LSTM over a whole sequence. The cell state starts at zero.
+def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+    """An LSTM over a whole sequence. The cell state starts at c0, or at zero.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -265,20 +265,28 @@ def lstm_forward(x, h0, Wx, Wh, b):
     - Wx: input-to-hidden weights, shape (D, 4H).
     - Wh: hidden-to-hidden weights, shape (H, 4H).
     - b: biases, shape (4H,).
+    - c0: initial cell state, shape (N, H); None starts from zeros. (A layer that reads a long text in
+      chunks passes the last chunk's final state here, notebook 7.)
+    - return_c: if True, also return the cell state of every step.
 
     Returns a tuple of:
     - h: hidden state at every time step, shape (N, T, H).
+    - c: (only if return_c) cell state at every time step, shape (N, T, H).
     - cache: what lstm_backward needs (opaque to the caller).
     """
     expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
-    ### TODO: like rnn_forward, but two states travel from step to step; the cell state starts at 0.
+    if c0 is not None:
+        expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
+    ### TODO: like rnn_forward, but two states travel from step to step; the cell state starts at c0
+    ### TODO: (zeros if c0 is None). With return_c, keep every step's cell state too and return (h, c, cache).
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
     # Speed: as in rnn_forward, the input projection of all steps in one product.
     xa = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H)
     h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, b))
-    prev_h, prev_c = h0, np.zeros_like(h0)
+    c = np.empty_like(h)
+    prev_h, prev_c = h0, (np.zeros_like(h0) if c0 is None else c0)
     step_caches = []
     for t in range(T):
         # lstm_step_forward without x @ Wx; the three sigmoid gates in one call (i, f, o are views).
@@ -290,9 +298,11 @@ def lstm_forward(x, h0, Wx, Wh, b):
         tanh_c = np.tanh(next_c)
         step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c))
         h[:, t] = prev_h = o * tanh_c
-        prev_c = next_c
+        c[:, t] = prev_c = next_c
     cache = step_caches
     ### END SOLUTION
+    if return_c:
+        return h, c, cache
     return h, cache
 
 

@@ -41,15 +41,17 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 """
 
 LSTM_FORWARD = """
-def lstm_forward(x, h0, Wx, Wh, b):
+def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     N, T, _ = x.shape
     h = np.empty((N, T, h0.shape[1]))
-    prev_h, prev_c, caches = h0, np.zeros_like(h0), []
+    c = np.empty_like(h)
+    prev_h, prev_c, caches = h0, np.zeros_like(h0) if c0 is None else c0, []
     for t in range(T):
         prev_h, prev_c, cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
         h[:, t] = prev_h
+        c[:, t] = prev_c
         caches.append(cache)
-    return h, caches
+    return (h, c, caches) if return_c else (h, caches)
 """
 
 LSTM_BACKWARD = """
@@ -212,11 +214,24 @@ GATED_MUTANTS = [
         ),
         "in place",
     ),
+    # ---- lstm_forward: its c0 and return_c keywords
+    Mutant(
+        "lstm_forward",
+        "c0 ignored",
+        edit(LSTM_FORWARD, ("np.zeros_like(h0) if c0 is None else c0", "np.zeros_like(h0)")),
+        "starts at c0",
+    ),
+    Mutant(
+        "lstm_forward",
+        "return_c returns the hidden states",
+        edit(LSTM_FORWARD, ("c[:, t] = prev_c", "c[:, t] = prev_h")),
+        "c[:, t] is the cell state",
+    ),
     # ---- lstm_forward
     M(
         "lstm_forward",
         "cell state started from h0",
-        edit(LSTM_FORWARD, ("np.zeros_like(h0), []", "h0, []")),
+        edit(LSTM_FORWARD, ("np.zeros_like(h0) if c0 is None else c0", "h0 if c0 is None else c0")),
         "cell state starts at zero",
     ),
     M(
