@@ -51,8 +51,8 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
-def matmul_floor(cell, dtype=np.float64, shape=SHAPE, repeats=5):
-    """Median time of the products every implementation of `cell` must do, at this machine's BLAS speed."""
+def floor_products(cell, dtype=np.float64, shape=SHAPE):
+    """A function doing exactly the matrix products every implementation of `cell` must do, nothing else."""
     N, T, D, H = shape
     g = GATES[cell] * H
     rng = np.random.RandomState(1)
@@ -71,11 +71,16 @@ def matmul_floor(cell, dtype=np.float64, shape=SHAPE, repeats=5):
         X.T @ DA  # dWx
         Hs.T @ DA  # dWh
 
-    return median_time(products, repeats)
+    return products
 
 
-def layer_time(module, cell, dtype=np.float64, shape=SHAPE, repeats=5):
-    """Median time of module's {cell}_forward followed by {cell}_backward over one sequence batch."""
+def matmul_floor(cell, dtype=np.float64, shape=SHAPE, repeats=5):
+    """Median time of the products every implementation of `cell` must do, at this machine's BLAS speed."""
+    return median_time(floor_products(cell, dtype, shape), repeats)
+
+
+def layer_run(module, cell, dtype=np.float64, shape=SHAPE):
+    """A function running module's {cell}_forward followed by {cell}_backward over one sequence batch."""
     forward, backward = getattr(module, f"{cell}_forward"), getattr(module, f"{cell}_backward")
     x, h0, params, dh = problem(cell, dtype, shape)
 
@@ -83,7 +88,39 @@ def layer_time(module, cell, dtype=np.float64, shape=SHAPE, repeats=5):
         _, cache = forward(x, h0, *params)
         backward(dh, cache)
 
-    return median_time(run, repeats)
+    return run
+
+
+def layer_time(module, cell, dtype=np.float64, shape=SHAPE, repeats=5):
+    """Median time of module's {cell}_forward followed by {cell}_backward over one sequence batch."""
+    return median_time(layer_run(module, cell, dtype, shape), repeats)
+
+
+def paired_times(runs, repeats, settle=0.0):
+    """Times of each function in `runs` (name: function), alternating them within every repeat.
+
+    The machine's speed drifts (other work, memory traffic), so functions compared with each other are
+    timed side by side: repeat k of every function ran within a fraction of a second of the others.
+    The order rotates from one repeat to the next, so no function always runs right after the same one,
+    and `settle` seconds pass before each run, so threads still spinning from the previous one do not
+    slow it. Returns {name: [seconds of repeat 0, 1, ...]}.
+    """
+    for run in runs.values():
+        run()  # warm-up
+    names = list(runs)
+    times = {name: [] for name in names}
+    for k in range(repeats):
+        for name in names[k % len(names) :] + names[: k % len(names)]:
+            time.sleep(settle)
+            start = time.perf_counter()
+            runs[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median_ratio(times, reference):
+    """Median over repeats of times[k] / reference[k]: a ratio from runs made side by side."""
+    return statistics.median(t / r for t, r in zip(times, reference, strict=True))
 
 
 def verdict(cell, seconds, floor):
@@ -97,6 +134,12 @@ def verdict(cell, seconds, floor):
     return (line, SLOW_HINT) if ratio > FAR_SLOWER else (line, None)
 
 
-def speed_report(module, cells):
-    """(line, hint or None) for each cell, timed in this process on this machine."""
-    return [verdict(cell, layer_time(module, cell), matmul_floor(cell)) for cell in cells]
+def speed_report(module, cells, repeats=5):
+    """(line, hint or None) for each cell, timed in this process on this machine against the floor."""
+    report = []
+    for cell in cells:
+        times = paired_times({"layer": layer_run(module, cell), "floor": floor_products(cell)}, repeats)
+        ratio = median_ratio(times["layer"], times["floor"])
+        seconds = statistics.median(times["layer"])
+        report.append(verdict(cell, seconds, seconds / ratio))
+    return report

@@ -1,5 +1,7 @@
 """The speed line of `make check`: what it says, and that slow code gets the hint (no timing asserted)."""
 
+import statistics
+
 import numpy as np
 
 from checks import speed
@@ -40,3 +42,20 @@ def test_make_check_times_only_the_cells_whose_sequence_functions_are_done(tmp_p
     assert code == 1
     assert "rnn_forward + rnn_backward (N=32, T=64, D=64, H=256, float64):" in out
     assert "lstm_forward + lstm_backward" not in out and "gru_forward + gru_backward" not in out
+
+
+def test_paired_timing_alternates_and_rotates_the_order():
+    calls = []
+    runs = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = speed.paired_times(runs, repeats=3)
+    assert calls[:3] == ["a", "b", "c"]  # the warm-up
+    assert calls[3:] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert {name: len(t) for name, t in times.items()} == {"a": 3, "b": 3, "c": 3}
+
+
+def test_ratios_are_taken_repeat_by_repeat():
+    # The machine slowed down for repeats 2 and 3, and the reference's third run was disturbed as well:
+    # run by run the layer takes 1.5x the reference, while the ratio of the medians would say 0.75x.
+    layer, reference = [1.5, 3.0, 1.5], [1.0, 2.0, 2.0]
+    assert speed.median_ratio(layer, reference) == 1.5
+    assert statistics.median(layer) / statistics.median(reference) == 0.75

@@ -8,17 +8,18 @@ Compares, in one run and alternating between them so that machine noise hits all
 - PyTorch's nn.RNN / nn.LSTM / nn.GRU on the CPU, same dtype, shapes and thread count (if installed);
 - the "matmul floor": the matrix products the computation cannot avoid, timed at this machine's BLAS
   speed for exactly those shapes.
-Reported: median time over repeats after a warm-up, ratios to PyTorch and to the floor, and the memory
-the forward pass keeps for backward (our cache; PyTorch's saved tensors).
+Reported: median time over repeats after a warm-up; ratios to PyTorch and to the floor, each the median
+of the ratios of runs made side by side in the same repeat; and the memory the forward pass keeps for
+backward (our cache; PyTorch's saved tensors).
 """
 
 import argparse
+import functools
 import importlib
 import os
 import platform
 import statistics
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +35,9 @@ SHAPES = {  # name: (N, T, D, H)
     "char LM": (32, 64, 64, 256),
     "small": (10, 7, 3, 5),
 }
-# After NumPy's OpenBLAS threads have worked they keep spinning for a while and slow down whatever
-# runs next (PyTorch by up to 2x): let them settle before switching implementations.
-SETTLE = 0.05
+# After NumPy's OpenBLAS threads (or PyTorch's OpenMP threads) have worked they keep spinning for a
+# while and slow down whatever runs next (PyTorch by up to 2x): let them settle before every run.
+SETTLE = 0.1
 
 
 @dataclass
@@ -102,11 +103,6 @@ def torch_runner(torch, problem, threads):
 
     run.saved_bytes = lambda: sum(saved.values())
     return run
-
-
-def matmul_floor(problem, repeats):
-    """Median time of the products every implementation must do, at this BLAS's speed."""
-    return speed.matmul_floor(problem.cell, problem.dtype, SHAPES[problem.shape], repeats)
 
 
 def implemented(module, cell):
@@ -178,38 +174,33 @@ def main(argv=None):
         for shape in args.shapes:
             for dtype in (np.float64, np.float32):
                 problem = Problem(cell, shape, dtype)
-                repeats = 3 if args.quick else (5 if shape == "captioning" else 9)
+                repeats = 3 if args.quick else (11 if shape == "captioning" else 15)
                 x, h0, params, dh = problem.arrays()
                 runners = {"solutions": numpy_runner(solutions, cell)}
                 if student:
                     runners[args.package] = numpy_runner(assignment, cell)
                 if torch is not None:
                     runners["PyTorch"] = torch_runner(torch, problem, threads)
-                times = {name: [] for name in runners}
-                for run in runners.values():
-                    run(x, h0, params, dh)  # warm-up
-                for _ in range(repeats):
-                    for name, run in runners.items():  # alternate within each repeat
-                        time.sleep(SETTLE)
-                        start = time.perf_counter()
-                        run(x, h0, params, dh)
-                        times[name].append(time.perf_counter() - start)
-                floor = matmul_floor(problem, repeats)
+                runs = {name: functools.partial(run, x, h0, params, dh) for name, run in runners.items()}
+                runs["matmul floor"] = speed.floor_products(cell, dtype, SHAPES[shape])
+                times = speed.paired_times(runs, repeats, settle=0.0 if args.quick else SETTLE)
                 median = {name: statistics.median(t) for name, t in times.items()}
                 for name, run in runners.items():
                     if name == "PyTorch":
                         memory = run.saved_bytes()
                     else:
                         memory = cache_bytes(run(x, h0, params, dh))
-                    ratio = f"{median[name] / median['PyTorch']:.2f}" if "PyTorch" in median else "-"
+                    to_torch = "-"
+                    if "PyTorch" in times:
+                        to_torch = f"{speed.median_ratio(times[name], times['PyTorch']):.2f}"
+                    to_floor = speed.median_ratio(times[name], times["matmul floor"])
                     lines.append(
                         f"| {cell} | {shape} {SHAPES[shape]} | {np.dtype(dtype).name} | {name} | "
-                        f"{1e3 * median[name]:.2f} | {ratio} | {median[name] / floor:.2f} | "
-                        f"{memory / 2**20:.1f} |"
+                        f"{1e3 * median[name]:.2f} | {to_torch} | {to_floor:.2f} | {memory / 2**20:.1f} |"
                     )
                 lines.append(
                     f"| {cell} | {shape} {SHAPES[shape]} | {np.dtype(dtype).name} | matmul floor | "
-                    f"{1e3 * floor:.2f} | - | 1.00 | - |"
+                    f"{1e3 * median['matmul floor']:.2f} | - | 1.00 | - |"
                 )
                 print(lines[-1], flush=True)
     text = "\n".join(lines + [""] + notes) + "\n"
