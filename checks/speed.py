@@ -4,7 +4,7 @@ Wall-clock times depend on the machine, so the yardstick is measured on the same
 the "matmul floor", the time of exactly the matrix products a forward and backward pass over a sequence
 need (the input projection of all steps at once, one recurrent product per step each way, and one
 product each for dx, dWx and dWh). A good NumPy implementation spends little beyond that floor; the
-course's reference solution takes about 1.3 to 2 times it (``make bench`` has the details).
+course's reference solution takes about 1.25 to 1.6 times it (``make bench`` has the details).
 """
 
 import statistics
@@ -96,14 +96,15 @@ def layer_time(module, cell, dtype=np.float64, shape=SHAPE, repeats=5):
     return median_time(layer_run(module, cell, dtype, shape), repeats)
 
 
-def paired_times(runs, repeats, settle=0.0):
+def paired_times(runs, repeats, lead_in=1):
     """Times of each function in `runs` (name: function), alternating them within every repeat.
 
     The machine's speed drifts (other work, memory traffic), so functions compared with each other are
-    timed side by side: repeat k of every function ran within a fraction of a second of the others.
-    The order rotates from one repeat to the next, so no function always runs right after the same one,
-    and `settle` seconds pass before each run, so threads still spinning from the previous one do not
-    slow it. Returns {name: [seconds of repeat 0, 1, ...]}.
+    timed side by side: repeat k of every function ran within a second of the others. The order rotates
+    from one repeat to the next, so no function always runs right after the same one, and each timed run
+    follows `lead_in` untimed runs of the same function: switching costs (caches holding the other
+    function's data, another library's threads still spinning) fall on those, so the timed run is one of
+    a series, as in training. Returns {name: [seconds of repeat 0, 1, ...]}.
     """
     for run in runs.values():
         run()  # warm-up
@@ -111,7 +112,8 @@ def paired_times(runs, repeats, settle=0.0):
     times = {name: [] for name in names}
     for k in range(repeats):
         for name in names[k % len(names) :] + names[: k % len(names)]:
-            time.sleep(settle)
+            for _ in range(lead_in):
+                runs[name]()
             start = time.perf_counter()
             runs[name]()
             times[name].append(time.perf_counter() - start)
@@ -129,7 +131,7 @@ def verdict(cell, seconds, floor):
     N, T, D, H = SHAPE
     line = (
         f"{cell}_forward + {cell}_backward (N={N}, T={T}, D={D}, H={H}, float64): {1e3 * seconds:.0f} ms, "
-        f"{ratio:.1f}x the matrix products it needs (the reference solution: about 1.5x to 2x)."
+        f"{ratio:.1f}x the matrix products it needs (the reference solution: about 1.4x to 1.6x)."
     )
     return (line, SLOW_HINT) if ratio > FAR_SLOWER else (line, None)
 

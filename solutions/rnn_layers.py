@@ -481,7 +481,8 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
         gh = prev_h @ Wh + bh
         rz = sigmoid(gx[:, : 2 * H] + gh[:, : 2 * H])
         r, z = rz[:, :H], rz[:, H:]
-        gh_n = gh[:, 2 * H :]
+        # A copy, not a view: a view would keep all of gh (three times the size) alive in the cache.
+        gh_n = gh[:, 2 * H :].copy()
         n = np.tanh(gx[:, 2 * H :] + r * gh_n)
         step_caches.append((x[:, t], prev_h, Wx, Wh, r, z, n, gh_n))
         h[:, t] = prev_h = n + z * (prev_h - n)  # = (1 - z) * n + z * prev_h, one operation fewer

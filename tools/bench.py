@@ -35,9 +35,6 @@ SHAPES = {  # name: (N, T, D, H)
     "char LM": (32, 64, 64, 256),
     "small": (10, 7, 3, 5),
 }
-# After NumPy's OpenBLAS threads (or PyTorch's OpenMP threads) have worked they keep spinning for a
-# while and slow down whatever runs next (PyTorch by up to 2x): let them settle before every run.
-SETTLE = 0.1
 
 
 @dataclass
@@ -183,7 +180,7 @@ def main(argv=None):
                     runners["PyTorch"] = torch_runner(torch, problem, threads)
                 runs = {name: functools.partial(run, x, h0, params, dh) for name, run in runners.items()}
                 runs["matmul floor"] = speed.floor_products(cell, dtype, SHAPES[shape])
-                times = speed.paired_times(runs, repeats, settle=0.0 if args.quick else SETTLE)
+                times = speed.paired_times(runs, repeats, lead_in=0 if args.quick else 1)
                 median = {name: statistics.median(t) for name, t in times.items()}
                 for name, run in runners.items():
                     if name == "PyTorch":
