@@ -105,17 +105,21 @@ def rnn_forward(x, h0, Wx, Wh, b):
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
+    dtype = np.result_type(x, h0, Wx, Wh, b)
     # Speed: the input part of every step's pre-activation as one (N*T, D) @ (D, H) product rather
-    # than T thin ones; only prev_h @ Wh has to wait for the previous step.
-    xa = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, H)
-    h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, b))
+    # than T thin ones; only prev_h @ Wh has to wait for the previous step. The array is time-major,
+    # (T, N, H), so that step t's slice is one contiguous block, and each step turns its slice into its
+    # hidden state in place: no per-step arrays to allocate, and h is filled as the loop goes.
+    h_tnh = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx + b).reshape(T, N, H).astype(dtype, copy=False)
     step_caches = []
     prev_h = h0
     for t in range(T):
-        # rnn_step_forward without its x @ Wx, which is already in xa.
-        next_h = np.tanh(xa[:, t] + prev_h @ Wh)
+        next_h = h_tnh[t]
+        next_h += prev_h @ Wh
+        np.tanh(next_h, out=next_h)
         step_caches.append((x[:, t], prev_h, Wx, Wh, next_h))
-        h[:, t] = prev_h = next_h
+        prev_h = next_h
+    h = h_tnh.swapaxes(0, 1)  # (N, T, H), a view: the cache shares its memory, so do not change h in place
     cache = step_caches
     ### END SOLUTION
     return h, cache
@@ -143,21 +147,23 @@ def rnn_backward(dh, cache):
     step_caches = cache
     Wx, Wh = step_caches[0][2], step_caches[0][3]
     # Speed: the loop computes only what must be sequential, the pre-activation gradients da of every
-    # step. dx and the weight gradients, sums over steps of products with da, are then one product
-    # each (for dWx: sum_t x_t.T @ da_t is X.T @ DA with the steps stacked as rows).
-    da_all = np.empty((N, T, H), dtype=dh.dtype)
+    # step (time-major, so that each step's block is contiguous). dx and the weight gradients, sums
+    # over steps of products with da, are then one product each.
+    da_all = np.empty((T, N, H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     for t in reversed(range(T)):
         next_h = step_caches[t][4]
-        da = da_all[:, t] = (dh[:, t] + dprev_h) * (1.0 - next_h**2)
+        da = da_all[t]
+        np.add(dh[:, t], dprev_h, out=da)
+        da *= 1.0 - next_h**2
         dprev_h = da @ Wh.T
     dh0 = dprev_h
-    # One product each for what the step functions computed step by step (sum_t x_t.T @ da_t is
-    # X.T @ DA with the steps stacked as rows); np.stack copies, a small price next to the products.
-    xs = np.stack([step[0] for step in step_caches], axis=1).reshape(N * T, -1)
-    prev_hs = np.stack([step[1] for step in step_caches], axis=1).reshape(N * T, H)
-    DA = da_all.reshape(N * T, -1)
-    dx = (DA @ Wx.T).reshape(N, T, -1)
+    # sum_t x_t.T @ da_t is X.T @ DA with the steps stacked as rows, in the same (time-major) order;
+    # np.stack copies, a small price next to the products.
+    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
+    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
+    DA = da_all.reshape(T * N, H)
+    dx = (DA @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
     dWx = xs.T @ DA
     dWh = prev_hs.T @ DA
     db = DA.sum(axis=0)
@@ -282,23 +288,28 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
-    # Speed: as in rnn_forward, the input projection of all steps in one product.
-    xa = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 4 * H)
-    h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, b))
-    c = np.empty_like(h)
+    dtype = np.result_type(x, h0, Wx, Wh, b)
+    # Speed, as in rnn_forward: the input projection of all steps in one product, time-major. Step t
+    # adds prev_h @ Wh to its slice and overwrites it with the activations, so the cache's i, f, o, g
+    # are views of one array instead of four new ones per step; h, c and tanh(c) are filled likewise.
+    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx + b).reshape(T, N, 4 * H).astype(dtype, copy=False)
+    h_tnh, c_tnh, tanh_c = np.empty((3, T, N, H), dtype=dtype)
     prev_h, prev_c = h0, (np.zeros_like(h0) if c0 is None else c0)
     step_caches = []
     for t in range(T):
-        # lstm_step_forward without x @ Wx; the three sigmoid gates in one call (i, f, o are views).
-        a = xa[:, t] + prev_h @ Wh
-        ifo = sigmoid(a[:, : 3 * H])
-        i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
-        g = np.tanh(a[:, 3 * H :])
-        next_c = f * prev_c + i * g
-        tanh_c = np.tanh(next_c)
-        step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c))
-        h[:, t] = prev_h = o * tanh_c
-        c[:, t] = prev_c = next_c
+        a = gates[t]
+        a += prev_h @ Wh
+        a[:, : 3 * H] = sigmoid(a[:, : 3 * H])  # the three sigmoid gates in one call
+        np.tanh(a[:, 3 * H :], out=a[:, 3 * H :])
+        i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        np.multiply(f, prev_c, out=c_tnh[t])
+        c_tnh[t] += i * g
+        np.tanh(c_tnh[t], out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=h_tnh[t])
+        step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c[t]))
+        prev_h, prev_c = h_tnh[t], c_tnh[t]
+    # (N, T, H) views: the cache shares their memory, so do not change h or c in place.
+    h, c = h_tnh.swapaxes(0, 1), c_tnh.swapaxes(0, 1)
     cache = step_caches
     ### END SOLUTION
     if return_c:
@@ -328,14 +339,14 @@ def lstm_backward(dh, cache):
     step_caches = cache
     Wx, Wh = step_caches[0][3], step_caches[0][4]
     # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step.
-    da_all = np.empty((N, T, 4 * H), dtype=dh.dtype)
+    da_all = np.empty((T, N, 4 * H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     dprev_c = np.zeros((N, H), dtype=dh.dtype)
     for t in reversed(range(T)):
         _, _, prev_c, _, _, i, f, o, g, tanh_c = step_caches[t]
         dnext_h = dh[:, t] + dprev_h
         dc = dprev_c + dnext_h * o * (1.0 - tanh_c**2)
-        da = da_all[:, t]
+        da = da_all[t]
         da[:, :H] = dc * g * i * (1.0 - i)
         da[:, H : 2 * H] = dc * prev_c * f * (1.0 - f)
         da[:, 2 * H : 3 * H] = dnext_h * tanh_c * o * (1.0 - o)
@@ -343,12 +354,11 @@ def lstm_backward(dh, cache):
         dprev_c = dc * f
         dprev_h = da @ Wh.T
     dh0 = dprev_h
-    # One product each for what the step functions computed step by step (sum_t x_t.T @ da_t is
-    # X.T @ DA with the steps stacked as rows); np.stack copies, a small price next to the products.
-    xs = np.stack([step[0] for step in step_caches], axis=1).reshape(N * T, -1)
-    prev_hs = np.stack([step[1] for step in step_caches], axis=1).reshape(N * T, H)
-    DA = da_all.reshape(N * T, -1)
-    dx = (DA @ Wx.T).reshape(N, T, -1)
+    # One product each for what the step functions computed step by step, as in rnn_backward.
+    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
+    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
+    DA = da_all.reshape(T * N, 4 * H)
+    dx = (DA @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
     dWx = xs.T @ DA
     dWh = prev_hs.T @ DA
     db = DA.sum(axis=0)
