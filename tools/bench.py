@@ -1,6 +1,6 @@
 """`make bench`: time forward+backward of whole-sequence RNN, LSTM and GRU layers.
 
-    python -m tools.bench [--quick] [--out FILE]
+    python -m tools.bench [--quick] [--shapes NAME...] [--cells rnn lstm gru] [--package PKG] [--out FILE]
 
 Compares, in one run and alternating between them so that machine noise hits all alike:
 - the solutions (solutions/rnn_layers.py);
@@ -137,6 +137,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
     parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
+    parser.add_argument("--cells", nargs="+", choices=list(GATES), default=list(GATES))
     parser.add_argument(
         "--package", default="assignment", help="the student package to time (default assignment)"
     )
@@ -162,7 +163,7 @@ def main(argv=None):
         "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     notes = []
-    for cell in GATES:
+    for cell in args.cells:
         student = implemented(assignment, cell)
         if not student:
             notes.append(
