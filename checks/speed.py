@@ -4,7 +4,7 @@ Wall-clock times depend on the machine, so the yardstick is measured on the same
 the "matmul floor", the time of exactly the matrix products a forward and backward pass over a sequence
 need (the input projection of all steps at once, one recurrent product per step each way, and one
 product each for dx, dWx and dWh). A good NumPy implementation spends little beyond that floor; the
-course's reference solution takes about 1.25 to 1.6 times it (``make bench`` has the details).
+course's reference solution takes about 1.2 to 1.6 times it (``make bench`` has the details).
 """
 
 import statistics
@@ -131,7 +131,7 @@ def verdict(cell, seconds, floor):
     N, T, D, H = SHAPE
     line = (
         f"{cell}_forward + {cell}_backward (N={N}, T={T}, D={D}, H={H}, float64): {1e3 * seconds:.0f} ms, "
-        f"{ratio:.1f}x the matrix products it needs (the reference solution: about 1.4x to 1.6x)."
+        f"{ratio:.1f}x the matrix products it needs (the reference solution: about 1.3x to 1.6x)."
     )
     return (line, SLOW_HINT) if ratio > FAR_SLOWER else (line, None)
 

@@ -14,7 +14,7 @@ def test_a_time_near_the_floor_gets_no_hint_and_a_far_slower_one_does():
     assert (
         "lstm_forward + lstm_backward" in line
         and "60 ms, 1.5x the matrix products" in line
-        and "about 1.4x to 1.6x" in line
+        and "about 1.3x to 1.6x" in line
     )
     assert hint is None
     line, hint = speed.verdict("lstm", seconds=0.200, floor=0.040)
