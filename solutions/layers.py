@@ -173,6 +173,18 @@ class Optimizer:
             (i, name): dict(config) for i, layer in enumerate(self.layers) for name in layer.params
         }
 
+    def decay_learning_rate(self, factor):
+        """Multiply every parameter's learning rate by factor (e.g. 0.5 to halve it)."""
+        if not factor > 0:
+            raise ValueError(f"decay_learning_rate: factor should be a positive number, got {factor!r}")
+        for config in self.configs.values():
+            if "learning_rate" not in config:
+                raise ValueError(
+                    "decay_learning_rate: give the Optimizer a learning_rate (or take one step) first, "
+                    "so that there is a learning rate to decay"
+                )
+            config["learning_rate"] *= factor
+
     def step(self):
         """Update every parameter from the gradient its layer's last backward left in grads."""
         for i, layer in enumerate(self.layers):

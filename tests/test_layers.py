@@ -107,3 +107,22 @@ def test_clear_errors_for_misuse():
         Optimizer([layer]).step()
     with pytest.raises(ValueError, match="unknown update rule 'adamw'"):
         Optimizer([layer], "adamw")
+
+
+def test_the_learning_rate_decays_for_every_parameter_and_steps_shrink_with_it():
+    layers = [Embedding(6, 4, seed=1), TemporalAffine(4, 6, seed=2)]
+    opt = Optimizer(layers, "sgd", learning_rate=0.2)
+    opt.decay_learning_rate(0.5)
+    assert sorted({config["learning_rate"] for config in opt.configs.values()}) == [0.1]
+    # An SGD step now moves every parameter by 0.1 times its gradient.
+    for layer in layers:
+        layer.grads = {name: np.ones_like(w) for name, w in layer.params.items()}
+    before = {(i, name): w.copy() for i, layer in enumerate(layers) for name, w in layer.params.items()}
+    opt.step()
+    for i, layer in enumerate(layers):
+        for name, w in layer.params.items():
+            np.testing.assert_allclose(before[i, name] - w, 0.1, rtol=1e-6)
+    with pytest.raises(ValueError, match="factor should be a positive number, got -1"):
+        opt.decay_learning_rate(-1)
+    with pytest.raises(ValueError, match="give the Optimizer a learning_rate"):
+        Optimizer(layers, "adam").decay_learning_rate(0.5)
