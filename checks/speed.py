@@ -41,16 +41,6 @@ def problem(cell, dtype=np.float64, shape=SHAPE, seed=0):
     return make(N, T, D), make(N, H, scale=0.5), params, make(N, T, H)
 
 
-def median_time(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def floor_products(cell, dtype=np.float64, shape=SHAPE):
     """A function doing exactly the matrix products every implementation of `cell` must do, nothing else."""
     N, T, D, H = shape
@@ -74,11 +64,6 @@ def floor_products(cell, dtype=np.float64, shape=SHAPE):
     return products
 
 
-def matmul_floor(cell, dtype=np.float64, shape=SHAPE, repeats=5):
-    """Median time of the products every implementation of `cell` must do, at this machine's BLAS speed."""
-    return median_time(floor_products(cell, dtype, shape), repeats)
-
-
 def layer_run(module, cell, dtype=np.float64, shape=SHAPE):
     """A function running module's {cell}_forward followed by {cell}_backward over one sequence batch."""
     forward, backward = getattr(module, f"{cell}_forward"), getattr(module, f"{cell}_backward")
@@ -89,11 +74,6 @@ def layer_run(module, cell, dtype=np.float64, shape=SHAPE):
         backward(dh, cache)
 
     return run
-
-
-def layer_time(module, cell, dtype=np.float64, shape=SHAPE, repeats=5):
-    """Median time of module's {cell}_forward followed by {cell}_backward over one sequence batch."""
-    return median_time(layer_run(module, cell, dtype, shape), repeats)
 
 
 def paired_times(runs, repeats, lead_in=1):

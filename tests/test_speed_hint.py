@@ -26,8 +26,11 @@ def test_the_timed_problem_is_what_the_layers_take():
         x, h0, params, dh = speed.problem(cell, shape=(2, 3, 4, 5))
         h, cache = getattr(rnn_layers, f"{cell}_forward")(x, h0, *params)
         assert h.shape == dh.shape and np.all(np.isfinite(h))
-        assert speed.layer_time(rnn_layers, cell, shape=(2, 3, 4, 5), repeats=1) > 0
-        assert speed.matmul_floor(cell, shape=(2, 3, 4, 5), repeats=1) > 0
+        runs = {
+            "layer": speed.layer_run(rnn_layers, cell, shape=(2, 3, 4, 5)),
+            "floor": speed.floor_products(cell, shape=(2, 3, 4, 5)),
+        }
+        assert all(t[0] > 0 for t in speed.paired_times(runs, repeats=1).values())
 
 
 def test_make_check_times_only_the_cells_whose_sequence_functions_are_done(tmp_path):
