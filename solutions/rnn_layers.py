@@ -539,8 +539,9 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     # array for every step's prev_h @ Wh + bh.
     gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx).reshape(T, N, 3 * H).astype(dtype, copy=False)
     gates += bx
-    gh_n_all = np.empty((T, N, H), dtype=dtype)
-    h_tnh = np.empty((T, N, H), dtype=dtype)
+    # One allocation for the two (and in gru_backward): in a fresh process, as `make check` times it,
+    # separate arrays measured up to 10% slower, from the page faults of their fresh memory.
+    gh_n_all, h_tnh = np.empty((2, T, N, H), dtype=dtype)
     gh = np.empty((N, 3 * H), dtype=dtype)
     prev_h = h0
     step_caches = []
@@ -594,8 +595,7 @@ def gru_backward(dh, cache):
     # Speed: as in lstm_backward, the loop only computes the pre-activation gradients of every step,
     # written in place into their blocks (time-major). The input and hidden parts differ only in the
     # n block, which the hidden part has scaled by r.
-    dgx_all = np.empty((T, N, 3 * H), dtype=dh.dtype)
-    dgh_all = np.empty((T, N, 3 * H), dtype=dh.dtype)
+    dgx_all, dgh_all = np.empty((2, T, N, 3 * H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     with ufuncs_row_by_row():
         for t in reversed(range(T)):
