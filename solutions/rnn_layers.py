@@ -47,9 +47,9 @@ def ufuncs_row_by_row():
     A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
     function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
     holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
-    an add on a (100, 512) gate block takes 35 us with it and 22 us without, and the LSTM and GRU
-    layers run 4 to 6% faster. With a small buffer NumPy works on each row where it lies. Results do
-    not change, only the time; the buffer size is restored on leaving.
+    an add on a (100, 512) gate block takes 35 us with it and 22 us without (docs/benchmarks.md). With
+    a small buffer NumPy works on each row where it lies. Results do not change, only the time; the
+    buffer size is restored on leaving.
     """
     with np.errstate():  # np.errstate also restores the buffer size when it exits
         np.setbufsize(64)
@@ -367,43 +367,22 @@ def lstm_backward(dh, cache):
     N, T, H = dh.shape
     step_caches = cache
     Wx, Wh = step_caches[0][3], step_caches[0][4]
-    # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step. Each is
-    # written in place into its block of da_all, and dnext_h and dc reuse one array each, so the loop
-    # makes no new arrays but dprev_h.
+    # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step (the blocks
+    # of da are column blocks: see ufuncs_row_by_row).
     da_all = np.empty((T, N, 4 * H), dtype=dh.dtype)
-    dnext_h, dc = np.empty((2, N, H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     dprev_c = np.zeros((N, H), dtype=dh.dtype)
     with ufuncs_row_by_row():
         for t in reversed(range(T)):
             _, _, prev_c, _, _, i, f, o, g, tanh_c = step_caches[t]
-            np.add(dh[:, t], dprev_h, out=dnext_h)
+            dnext_h = dh[:, t] + dprev_h
+            dc = dprev_c + dnext_h * o * (1.0 - tanh_c**2)
             da = da_all[t]
-            di, df, do, dg = da[:, :H], da[:, H : 2 * H], da[:, 2 * H : 3 * H], da[:, 3 * H :]
-            # dc = dprev_c + dnext_h * o * (1 - tanh_c**2)
-            np.multiply(tanh_c, tanh_c, out=dc)
-            np.subtract(1.0, dc, out=dc)
-            dc *= o
-            dc *= dnext_h
-            dc += dprev_c
-            # di = dc * g * i * (1 - i), and likewise for f, o and g
-            np.subtract(1.0, i, out=di)
-            di *= i
-            di *= g
-            di *= dc
-            np.subtract(1.0, f, out=df)
-            df *= f
-            df *= prev_c
-            df *= dc
-            np.subtract(1.0, o, out=do)
-            do *= o
-            do *= tanh_c
-            do *= dnext_h
-            np.multiply(g, g, out=dg)
-            np.subtract(1.0, dg, out=dg)
-            dg *= i
-            dg *= dc
-            np.multiply(dc, f, out=dprev_c)
+            da[:, :H] = dc * g * i * (1.0 - i)
+            da[:, H : 2 * H] = dc * prev_c * f * (1.0 - f)
+            da[:, 2 * H : 3 * H] = dnext_h * tanh_c * o * (1.0 - o)
+            da[:, 3 * H :] = dc * i * (1.0 - g**2)
+            dprev_c = dc * f
             dprev_h = da @ Wh.T
     dh0 = dprev_h
     # One product each for what the step functions computed step by step, as in rnn_backward.
@@ -592,9 +571,8 @@ def gru_backward(dh, cache):
     N, T, H = dh.shape
     step_caches = cache
     Wx, Wh = step_caches[0][2], step_caches[0][3]
-    # Speed: as in lstm_backward, the loop only computes the pre-activation gradients of every step,
-    # written in place into their blocks (time-major). The input and hidden parts differ only in the
-    # n block, which the hidden part has scaled by r.
+    # Speed: as in lstm_backward, the loop only computes the pre-activation gradients of every step
+    # (time-major); the input and hidden parts differ only in the n block, scaled by r for the hidden part.
     dgx_all, dgh_all = np.empty((2, T, N, 3 * H), dtype=dh.dtype)
     dprev_h = np.zeros((N, H), dtype=dh.dtype)
     with ufuncs_row_by_row():
@@ -602,18 +580,12 @@ def gru_backward(dh, cache):
             _, prev_h, _, _, r, z, n, gh_n = step_caches[t]
             dnext_h = dh[:, t] + dprev_h
             dgx, dgh = dgx_all[t], dgh_all[t]
-            dar, daz, dan = dgx[:, :H], dgx[:, H : 2 * H], dgx[:, 2 * H :]
-            np.multiply(dnext_h, 1.0 - z, out=dan)  # dan = dnext_h * (1 - z) * (1 - n**2)
-            dan *= 1.0 - n * n
-            np.multiply(dan, gh_n, out=dar)  # dar = dan * gh_n * r * (1 - r)
-            dar *= r * (1.0 - r)
-            np.subtract(prev_h, n, out=daz)  # daz = dnext_h * (prev_h - n) * z * (1 - z)
-            daz *= dnext_h
-            daz *= z * (1.0 - z)
+            dan = dgx[:, 2 * H :] = dnext_h * (1.0 - z) * (1.0 - n**2)
+            dgx[:, :H] = dan * gh_n * r * (1.0 - r)
+            dgx[:, H : 2 * H] = dnext_h * (prev_h - n) * z * (1.0 - z)
             dgh[:, : 2 * H] = dgx[:, : 2 * H]
-            np.multiply(dan, r, out=dgh[:, 2 * H :])
-            dprev_h = dgh @ Wh.T
-            dprev_h += dnext_h * z
+            dgh[:, 2 * H :] = dan * r
+            dprev_h = dnext_h * z + dgh @ Wh.T
     dh0 = dprev_h
     # One product each for what the step functions computed step by step, as in rnn_backward.
     xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
