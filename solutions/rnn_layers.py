@@ -47,9 +47,9 @@ def ufuncs_row_by_row():
     A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
     function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
     holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
-    an add on a (100, 512) gate block takes 35 us with it and 22 us without (docs/benchmarks.md). With
-    a small buffer NumPy works on each row where it lies. Results do not change, only the time; the
-    buffer size is restored on leaving.
+    an add on a (100, 512) gate block takes 35 us with it and 22 us without. With a small buffer
+    NumPy works on each row where it lies. Results do not change, only the time; the buffer size is
+    restored on leaving.
     """
     with np.errstate():  # np.errstate also restores the buffer size when it exits
         np.setbufsize(64)
