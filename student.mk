@@ -6,13 +6,19 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ONLY   ?=
+TIMEOUT ?=
+NOTEBOOKS ?= 1
+SPEED  ?= 1
 
-.PHONY: setup data lab check help-students
+.PHONY: setup data lab check restore help-students
 
 help-students:
 	@echo "Students:"
 	@echo "  make lab                 set up (once) and start JupyterLab on notebooks/"
 	@echo "  make check [ONLY=name]   which exercises are done, wrong (and why) or TODO; ONLY= an exercise or notebook"
+	@echo "                           NOTEBOOKS=0 skips the notebook re-runs, SPEED=0 the timing, TIMEOUT=120 allows"
+	@echo "                           each exercise more seconds (default 60)"
+	@echo "  make restore             write a fresh stub for each missing file of assignment/ (touches no other)"
 	@echo "  make data                build the data sets in datasets/ (lab and check do it when needed)"
 
 # The virtual environment: created if missing, re-installed whenever requirements.txt changes.
@@ -35,4 +41,8 @@ lab: setup data
 	$(PY) -m tools.lab
 
 check: setup data
-	@$(PY) -m checks --only "$(ONLY)"
+	@$(PY) -m checks --only "$(ONLY)" --timeout "$(TIMEOUT)" \
+	  $(if $(filter 0,$(NOTEBOOKS)),--no-notebooks,) $(if $(filter 0,$(SPEED)),--no-speed,)
+
+restore: setup
+	@$(PY) -m checks.restore

@@ -4,57 +4,41 @@
     python -m checks --only rnn_forward one exercise (no notebook run)
     python -m checks --only 01          one notebook: its exercises, then its outputs
     python -m checks --package DIR      check another package directory (e.g. solutions)
+    python -m checks --timeout 120      allow each exercise (and 10x that, each notebook cell) more time
 
-Exit status: 0 when everything selected is done, 1 otherwise, 2 for a bad argument.
+The student's code never runs in this process: each exercise is checked in a worker process
+(``checks.worker``), so an exit(), an endless loop, a crash or a flood of output becomes a verdict
+here instead of ending, stalling or drowning the check.
+
+Exit status: 0 when everything selected is done, 1 otherwise, 2 for a bad argument, 130 on Ctrl-C.
 """
 
 import argparse
-import importlib
 import re
 import sys
 import textwrap
+import time
 from pathlib import Path
 
-from . import speed
-from .core import DONE, TODO, WRONG, Report, check_with_needs, load_references
-from .notebook_runs import REFERENCE_NOTEBOOKS, ROOT, code_cell_sources, run_notebook
+from . import speed, verdict_cache
+from .core import DONE, TODO, WRONG
+from .exercise_runs import ExerciseRun, display, is_done
+from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
+from .notebook_runs import CELL_TIMEOUT, REFERENCE_NOTEBOOKS, code_cell_sources, run_notebook
 from .registry import BY_NAME, EXERCISES
 
-PARTS = ("forward", "backward")  # a cell is timed once both of its sequence functions are done
+PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
+WIDTH = 100
 
 
 class UsageError(Exception):
     """A bad argument: reported in one line, exit status 2."""
 
 
-def import_package(package_dir):
-    """Import the package at `package_dir` (by its directory name) and return it."""
-    package_dir = Path(package_dir).resolve()
-    if not (package_dir / "__init__.py").exists():
-        raise UsageError(f"{package_dir} is not a Python package (no __init__.py)")
-    sys.path.insert(0, str(package_dir.parent))
-    return importlib.import_module(package_dir.name)
-
-
-def unimportable(exercise, package, err):
-    """The report for an exercise whose module does not even import."""
-    path = Path(package.__file__).parent / f"{exercise.module}.py"
-    where = f"{_display(path)}:{err.lineno}" if isinstance(err, SyntaxError) else _display(path)
-    report = Report(exercise.name, location=where)
-    report.wrong(f"{_display(path)} cannot be imported: {type(err).__name__}: {err}")
-    report.hint = f"Fix the error at {where} first; nothing in that file can run until it imports."
-    return report
-
-
-def _display(path):
-    path = Path(path).resolve()
-    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-
-
 def exercises_in(notebook):
     """Names of the exercises whose functions a reference notebook calls."""
     code = "\n".join(code_cell_sources(REFERENCE_NOTEBOOKS / f"{notebook}.ipynb"))
-    return [e.name for e in EXERCISES if re.search(rf"\b{e.name}\b", code)]
+    return [e.name for e in EXERCISES if re.search(rf"\b{re.escape(e.name)}\b", code)]
 
 
 def all_notebooks():
@@ -78,108 +62,306 @@ def select(only):
     raise UsageError(f"ONLY={only!r} matches {what}; use one of: {names}")
 
 
-def _row(cells, widths):
-    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+def check_package_dir(package_dir):
+    """The package folder, or UsageError. Nothing of the student's package is imported here."""
+    package_dir = Path(package_dir).resolve()
+    if not package_dir.is_dir():
+        raise UsageError(
+            f"{display(package_dir)}/ is missing; it holds the exercises (a fresh copy of the student "
+            "edition has it)"
+        )
+    return package_dir
 
 
-def print_table(title, header, rows):
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(title)
-    print(_row(header, widths))
-    print(_row(["-" * w for w in widths], widths))
-    for row in rows:
-        print(_row(row, widths))
+def non_utf8_files(package_dir):
+    """['assignment/shapes.py:3 has byte 0xe9, ...'] for each .py file that is not valid UTF-8."""
+    problems = []
+    for path in sorted(package_dir.glob("*.py")):
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data[: err.start].count(b"\n") + 1
+            problems.append(
+                f"{display(path)}:{line} has the byte 0x{data[err.start]:02x}, which is not UTF-8 (an "
+                "accented letter saved as Latin-1?): save the file as UTF-8, or remove the character"
+            )
+    return problems
+
+
+def unknown_files(package_dir):
+    """Python files in the package that the course does not ship (a renamed exercise file?)."""
+    known = {f"{e.module}.py" for e in EXERCISES} | {"__init__.py"}
+    pristine = ROOT / "checks" / "pristine_assignment"
+    source = pristine if pristine.is_dir() else ROOT / "solutions"
+    if source.is_dir():
+        known |= {p.name for p in source.glob("*.py")}
+    return [p.name for p in sorted(package_dir.glob("*.py")) if p.name not in known]
+
+
+def fill(text, first, rest):
+    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+
+
+class Table:
+    """A table printed row by row as results arrive, with widths fixed from the start."""
+
+    def __init__(self, title, header, widths):
+        self.widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+        print(title)
+        self.row(header)
+        self.row(["-" * w for w in self.widths])
+
+    def cells(self, cells):
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, self.widths, strict=False))
+
+    def row(self, cells, end="\n"):
+        """Print a row; end="\r" leaves it on a terminal's line, for the next row to overwrite."""
+        clear = "\x1b[K" if sys.stdout.isatty() else ""
+        print(self.cells(cells).rstrip() + clear, end=end, flush=True)
+
+
+def exercise_note(report):
+    if report.state == TODO or report.waits_for is not None:
+        return report.problems[0]
+    if report.state == WRONG:
+        return "see below"
+    if report.printed:
+        return f"(it printed {report.printed} lines while being checked; not shown)"
+    return ""
+
+
+def check_exercises(package_dir, exercises, timeout):
+    """Decide the exercises, printing a row as each is decided, in course order. Returns the run."""
+    run = ExerciseRun(package_dir, exercises, BY_NAME, timeout)
+    shown = [e.name for e in exercises]
+    widths = [max(len(n) for n in shown), max(len(e.notebook) for e in exercises), 5]
+    table = Table(f"Exercises in {package_dir.name}/", ["exercise", "notebook", "state", ""], widths + [0])
+    printed = 0
+
+    def on_decided(_report):
+        nonlocal printed
+        while printed < len(shown) and shown[printed] in run.reports:
+            report = run.reports[shown[printed]]
+            table.row(
+                [report.exercise, BY_NAME[report.exercise].notebook, report.state, exercise_note(report)]
+            )
+            printed += 1
+
+    run.run(on_decided)
+    print()
+    return run
+
+
+def file_problem_lines(problem, package_dir):
+    """What a student reads about a file of the package that is missing or does not import."""
+    if problem.kind == "missing":
+        others = unknown_files(package_dir)
+        renamed = (
+            f"{package_dir.name}/ has {', '.join(others)}, which the course does not ship: if one of them is "
+            "the renamed file, give it its name back. "
+            if others
+            else ""
+        )
+        advice = renamed + "`make restore` writes a fresh stub for every missing file and touches no other."
+        return [f"{problem.file} is missing (deleted or renamed?).", fill(advice, "  ", "  ")]
+    if problem.kind == "import_exit":
+        quoted = f": {problem.text}" if problem.text else ""
+        advice = "Remove it: a file of the package should only define things when it is imported."
+        return [f"{problem.where} calls exit() while being imported{quoted}", fill(advice, "  ", "  ")]
+    lines = [f"{problem.where} does not import: {problem.error}"]
+    if problem.text:
+        lines.append(f"    {problem.line} | {problem.text}")
+    advice = "Fix it first: nothing in that file, or in a file that imports it, can run until it imports."
+    return [*lines, fill(advice, "  ", "  ")]
+
+
+def print_file_problems(run, package_dir):
+    for problem in run.file_problems.values():
+        print("\n".join(file_problem_lines(problem, package_dir)))
+        print()
+
+
+def print_wrong(reports, shown):
+    for name in shown:
+        report = reports[name]
+        if report.state != WRONG or report.waits_for is not None:
+            continue
+        where = f" ({report.location})" if report.location else ""
+        print(f"{report.exercise} is wrong{where}:")
+        for problem in report.problems[:6]:
+            print(fill(problem, "  - ", "    "))
+        if len(report.problems) > 6:
+            print(f"  - ... and {len(report.problems) - 6} more")
+        if report.hint:
+            print(fill(report.hint, "  Hint: ", "        "))
+        print()
+
+
+def timed_cells(reports):
+    """The cells (rnn, lstm, gru) all of whose checked exercises are done, forward and backward."""
+    cells = []
+    for cell in speed.GATES:
+        mine = [r for n, r in reports.items() if n.startswith(f"{cell}_")]
+        if all(is_done(reports.get(f"{cell}_{part}")) for part in PARTS) and all(map(is_done, mine)):
+            cells.append(cell)
+    return cells
+
+
+def check_speed(package_dir, cells, timeout):
+    """Time the finished cells in a worker (cached while rnn_layers.py and the check are unchanged)."""
+    print("Speed (timed on this machine against the matrix products each pass needs)")
+    key, value = "speed:" + ",".join(cells), verdict_cache.digest(package_dir)
+    record = verdict_cache.passed_before(key, value)
+    if record:
+        lines = record["lines"]
+        print(f"  (measured {record['when']}; nothing has changed since)")
+    else:
+        outcome = run_worker((package_dir, "--speed", ",".join(cells)), timeout * 10)
+        cause = fatal_cause(outcome, timeout * 10)
+        if cause or outcome.result.get("kind") != "speed":
+            print(
+                fill(
+                    f"not timed: {cause or outcome.result.get('error', outcome.result['kind'])}", "  ", "    "
+                )
+            )
+            print()
+            return
+        lines = outcome.result["lines"]
+        verdict_cache.remember(key, value, lines=lines)
+    for line, hint in lines:
+        print(fill(line, "  ", "    "))
+        if hint:
+            print(fill(hint, "    Hint: ", "          "))
     print()
 
 
-def main(argv=None):
+def check_notebooks(package_dir, notebooks, reports, cell_timeout, encoding_problems):
+    """Re-run each notebook whose exercises are all done; a row per notebook. Returns [passed]."""
+    widths = [max(len(n) for n in notebooks), 5, 6]
+    table = Table(
+        "Notebooks (re-run against the pristine reference outputs)",
+        ["notebook", "state", "time", ""],
+        widths + [0],
+    )
+    results = []
+    for notebook in notebooks:
+        waiting = [n for n in exercises_in(notebook) if not is_done(reports.get(n))]
+        if waiting:
+            states = [f"{n} ({reports[n].state})" if n in reports else n for n in waiting]
+            more = f" and {len(states) - 3} more" if len(states) > 3 else ""
+            table.row([notebook, TODO, "", "waits for " + ", ".join(states[:3]) + more])
+            results.append(False)
+            continue
+        if encoding_problems:
+            table.row(
+                [notebook, WRONG, "", "cannot run until every file of the package is UTF-8 (see above)"]
+            )
+            results.append(False)
+            continue
+        reference = REFERENCE_NOTEBOOKS / f"{notebook}.ipynb"
+        value = verdict_cache.digest(package_dir, reference)
+        record = verdict_cache.passed_before(f"notebook:{notebook}", value)
+        if record:
+            table.row(
+                [notebook, DONE, "-", f"matched on {record['when']}; nothing it uses has changed since"]
+            )
+            results.append(True)
+            continue
+        if sys.stdout.isatty():  # the row is overwritten when the run ends
+            table.row([notebook, "...", "", "running"], end="\r")
+        start = time.monotonic()
+        passed, problems, log = run_notebook(notebook, package_dir, cell_timeout=cell_timeout)
+        seconds = time.monotonic() - start
+        took = f"{seconds:.0f} s" if seconds < 100 else f"{seconds / 60:.1f} min"
+        if passed:
+            verdict_cache.remember(f"notebook:{notebook}", value, seconds=round(seconds))
+            table.row([notebook, DONE, took, "every output matches the reference"])
+        else:
+            table.row([notebook, WRONG, took, f"{problems[0]} (details: {display(log)})"])
+            for problem in problems[1:4]:
+                table.row(["", "", "", problem])
+            if len(problems) > 4:
+                table.row(["", "", "", f"... and {len(problems) - 4} more"])
+        results.append(passed)
+    print()
+    return results
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--package", default=str(ROOT / "assignment"))
     parser.add_argument("--only", default="")
     parser.add_argument("--no-notebooks", action="store_true", help="skip re-running notebooks")
     parser.add_argument("--no-speed", action="store_true", help="skip timing the sequence layers")
-    args = parser.parse_args(argv)
+    parser.add_argument("--timeout", default="", help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
+    return parser.parse_args(argv)
 
+
+def timeout_from(text):
+    if not str(text).strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise UsageError(f"TIMEOUT={text!r} should be a number of seconds, e.g. TIMEOUT=120")
+    return value
+
+
+def main(argv=None):
+    args = parse_args(argv)
     try:
         exercises, notebooks = select(args.only.strip())
-        package = import_package(args.package)
+        package_dir = check_package_dir(args.package)
+        timeout = timeout_from(args.timeout)
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    references = load_references()
-    reports, cache = {}, {}
-    for exercise in exercises:
-        try:
-            module = importlib.import_module(f"{package.__name__}.{exercise.module}")
-        except Exception as err:  # a student's syntax error must not hide the other results
-            reports[exercise.name] = unimportable(exercise, package, err)
-            continue
-        reports[exercise.name] = check_with_needs(exercise, module, references, BY_NAME, cache)
-
-    rows = []
-    for exercise in exercises:
-        report = reports[exercise.name]
-        note = report.problems[0] if report.state == TODO else ""
-        if report.state == WRONG:
-            note = "see below"
-        rows.append([exercise.name, exercise.notebook, report.state, note])
-    print_table(f"Exercises in {Path(args.package).name}/", ["exercise", "notebook", "state", ""], rows)
-
-    wrong = [r for r in reports.values() if r.state == WRONG]
-    for report in wrong:
-        print(f"{report.exercise} is wrong ({report.location}):")
-        for problem in report.problems[:6]:
-            print(textwrap.fill(problem, 100, initial_indent="  - ", subsequent_indent="    "))
-        if report.hint:
-            print(textwrap.fill(report.hint, 100, initial_indent="  Hint: ", subsequent_indent="        "))
+    encoding_problems = non_utf8_files(package_dir)
+    for problem in encoding_problems:
+        print(fill(problem, "", "  "))
+    if encoding_problems:
         print()
 
-    timed = [
-        cell
-        for cell in speed.GATES
-        if all(reports.get(f"{cell}_{part}") and reports[f"{cell}_{part}"].state == DONE for part in PARTS)
-    ]
-    if timed and not args.no_speed:
-        print("Speed (timed on this machine against the matrix products each pass needs)")
-        module = importlib.import_module(f"{package.__name__}.rnn_layers")
-        for line, hint in speed.speed_report(module, timed):
-            print(textwrap.fill(line, 100, initial_indent="  ", subsequent_indent="    "))
-            if hint:
-                print(textwrap.fill(hint, 100, initial_indent="    Hint: ", subsequent_indent="          "))
-        print()
+    run = check_exercises(package_dir, exercises, timeout)
+    print_file_problems(run, package_dir)
+    shown = [e.name for e in exercises]
+    reports = {name: run.reports[name] for name in shown}
+    print_wrong(run.reports, shown)
+
+    cells = timed_cells(reports)
+    if cells and not args.no_speed:
+        check_speed(package_dir, cells, timeout)
 
     notebook_ok = []
     if notebooks and not args.no_notebooks:
-        rows = []
-        for notebook in notebooks:
-            waiting = [n for n in exercises_in(notebook) if n not in reports or reports[n].state != DONE]
-            if waiting:
-                states = [f"{n} ({reports[n].state})" if n in reports else n for n in waiting]
-                more = f" and {len(states) - 3} more" if len(states) > 3 else ""
-                rows.append([notebook, "TODO", "waits for " + ", ".join(states[:3]) + more])
-                notebook_ok.append(False)
-                continue
-            print(f"re-running {notebook}.ipynb against {Path(args.package).name}/ ...", flush=True)
-            passed, problems, log = run_notebook(notebook, args.package)
-            notebook_ok.append(passed)
-            if passed:
-                rows.append([notebook, DONE, "every output matches the reference"])
-            else:
-                log_rel = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
-                rows.append([notebook, WRONG, f"{problems[0]} (details: {log_rel})"])
-                rows.extend(["", "", p] for p in problems[1:4])
-        print_table(
-            "Notebooks (re-run against the pristine reference outputs)", ["notebook", "state", ""], rows
-        )
+        cell_timeout = max(CELL_TIMEOUT, 10 * timeout)
+        notebook_ok = check_notebooks(package_dir, notebooks, run.reports, cell_timeout, encoding_problems)
 
     done = sum(r.state == DONE for r in reports.values())
+    wrong = sum(r.state == WRONG for r in reports.values())
     todo = sum(r.state == TODO for r in reports.values())
-    summary = f"{done} of {len(reports)} exercises done, {len(wrong)} wrong, {todo} TODO"
+    summary = f"{done} of {len(reports)} exercises done, {wrong} wrong, {todo} TODO"
     if notebook_ok:
         summary += f"; {sum(notebook_ok)} of {len(notebook_ok)} notebooks match their reference outputs"
     print(summary)
-    return 0 if done == len(reports) and all(notebook_ok) else 1
+    return 0 if done == len(reports) and all(notebook_ok) and not encoding_problems else 1
+
+
+def entry():
+    """main(), with Ctrl-C reported in one line and every worker stopped."""
+    # A terminal under an ASCII locale cannot print the table's ✓ or a student's é: replace them.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="replace")
+    try:
+        return main()
+    except KeyboardInterrupt:
+        stop_all()
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())

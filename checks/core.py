@@ -72,6 +72,9 @@ class Report:
     actual: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)
     location: str = None
+    fatal: bool = False  # the code exited, hung, crashed or flooded: exercises built on it wait
+    waits_for: object = None  # a file of the package that does not import (exercise_runs.FileProblem)
+    printed: int = 0  # lines the student's code printed while being checked (hidden)
 
     def failed(self, case, output=None):
         """True if the case failed (on the given output, if one is named)."""
@@ -211,6 +214,17 @@ def function_location(module, name):
         return _short_path(module.__file__)
 
 
+def todo_location(module, name):
+    """'assignment/rnn_layers.py:76' for the first TODO comment inside a function, else its def line."""
+    fn = resolve(module, name)
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        offset = next((i for i, line in enumerate(lines) if "# TODO" in line), 0)
+        return f"{_short_path(inspect.getsourcefile(fn))}:{start + offset}"
+    except (TypeError, OSError):
+        return function_location(module, name)
+
+
 def _compare(report, case, name, actual, expected, tolerance=TOLERANCE):
     """Compare one output; record what is wrong in the report. Returns True when it matches."""
     if not isinstance(actual, np.ndarray | np.generic | float | int):
@@ -255,7 +269,7 @@ def check_exercise(exercise, module, references):
             missing = match.group(1) if match else exercise.name
             report.state = TODO
             report.problems = [
-                f"not written yet: fill in its TODO at {report.location}"
+                f"not written yet: fill in its TODO at {todo_location(module, exercise.name)}"
                 if missing == exercise.name
                 else f"can be checked once {missing} is written (it is called here)"
             ]

@@ -1,0 +1,174 @@
+"""Run a student's code in a worker process with a time limit and a cap on what it prints.
+
+The verdict is decided here, in the parent, from what the worker wrote to its result file and how it
+ended, so nothing the student's code does (exit, hang, crash, print without end) can change the exit
+status of ``make check`` or stall it.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Every exercise's check takes well under a second with a correct NumPy implementation (the slowest,
+# sample_with_temperature, about 0.1 s; the worker's start-up about 0.3 s). Even Python loops over
+# every element stay far below this limit; `make check TIMEOUT=...` raises it.
+DEFAULT_TIMEOUT = 60.0
+FLOOD_LINES = 10_000  # more than this many printed lines is a flood, not a debugging print
+FLOOD_BYTES = 2_000_000
+KEEP_BYTES = 4_000  # what is kept of the output, to quote its first line
+
+
+def child_env(extra=None):
+    """The environment of a process that runs student code: UTF-8 whatever the locale."""
+    env = dict(os.environ, PYTHONUTF8="1", PYTHONIOENCODING="utf-8")
+    env.pop("PYTHONSTARTUP", None)
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class Outcome:
+    """How a worker ended: its result (a dict, or None) and what went wrong around it."""
+
+    result: dict = None
+    returncode: int = 0
+    timed_out: bool = False
+    flooded: bool = False
+    lines: int = 0
+    head: str = ""
+    seconds: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    def first_output_line(self):
+        return next((line.strip() for line in self.head.splitlines() if line.strip()), "")
+
+
+class _OutputCounter(threading.Thread):
+    """Reads a pipe to its end: counts lines and bytes, keeps the start, stops a flood."""
+
+    def __init__(self, pipe, on_flood):
+        super().__init__(daemon=True)
+        self.pipe, self.on_flood = pipe, on_flood
+        self.lines = self.size = 0
+        self.head = b""
+        self.flooded = False
+
+    def run(self):
+        while True:
+            chunk = os.read(self.pipe.fileno(), 65536)
+            if not chunk:
+                return
+            self.size += len(chunk)
+            self.lines += chunk.count(b"\n")
+            if len(self.head) < KEEP_BYTES:
+                self.head += chunk[: KEEP_BYTES - len(self.head)]
+            if not self.flooded and (self.lines > FLOOD_LINES or self.size > FLOOD_BYTES):
+                self.flooded = True
+                self.on_flood()
+
+
+def kill_group(proc):
+    """Kill the worker and anything it started (it leads its own process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+_running = set()  # workers alive now, so that Ctrl-C in the parent can stop them all
+
+
+def stop_all():
+    for proc in list(_running):
+        kill_group(proc)
+
+
+def run_worker(args, timeout, env=None):
+    """Run `python -m checks.worker *args RESULT` in its own process group; return an Outcome."""
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        result_path = Path(tmp) / "result.json"
+        result_path.touch()
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "checks.worker", *map(str, args), str(result_path)],
+            cwd=ROOT,
+            env=child_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches only the parent, which stops the workers
+        )
+        _running.add(proc)
+        counter = _OutputCounter(proc.stdout, lambda: kill_group(proc))
+        counter.start()
+        timed_out = False
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            kill_group(proc)
+            proc.wait()
+        finally:
+            _running.discard(proc)
+        counter.join(timeout=5)
+        proc.stdout.close()
+        text = result_path.read_text(encoding="utf-8", errors="replace")
+        try:
+            result = json.loads(text) if text and not (timed_out or counter.flooded) else None
+        except json.JSONDecodeError:
+            result = None
+        return Outcome(
+            result=result if isinstance(result, dict) else None,
+            returncode=proc.returncode,
+            timed_out=timed_out,
+            flooded=counter.flooded,
+            lines=counter.lines,
+            head=counter.head.decode("utf-8", "replace"),
+            seconds=time.monotonic() - start,
+        )
+
+
+def signal_name(returncode):
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def fatal_cause(outcome, timeout):
+    """One line on why a worker gave no verdict, or None when it gave one."""
+    if outcome.timed_out:
+        return (
+            f"did not finish within {timeout:g} s (an endless loop? if your code is just slow, "
+            f"`make check TIMEOUT={int(timeout * 4)}` allows more)"
+        )
+    if outcome.flooded:
+        first = outcome.first_output_line()[:80]
+        return (
+            f"printed more than {FLOOD_LINES:,} lines while being checked (the first: {first!r}); "
+            "remove the print, or print only once"
+        )
+    if outcome.result is not None:
+        return None
+    if outcome.returncode < 0:
+        sig = -outcome.returncode
+        why = {
+            signal.SIGSEGV: ": memory was read or written outside an array (np.lib.stride_tricks, ctypes?)",
+            signal.SIGKILL: ": killed from outside, perhaps for using too much memory",
+            signal.SIGABRT: ": a library aborted",
+        }.get(sig, "")
+        return f"the process died with signal {sig} ({signal_name(outcome.returncode)}){why}"
+    return (
+        f"the process ended before the check finished (exit status {outcome.returncode}): "
+        "does your code call os._exit() or kill its own process?"
+    )
