@@ -26,6 +26,7 @@ from .exercise_runs import ExerciseRun, display, is_done
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_runs import CELL_TIMEOUT, REFERENCE_NOTEBOOKS, code_cell_sources, run_notebook
 from .registry import BY_NAME, EXERCISES
+from .restore import shipped_names
 
 PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
 WIDTH = 100
@@ -91,16 +92,13 @@ def non_utf8_files(package_dir):
 
 def unknown_files(package_dir):
     """Python files in the package that the course does not ship (a renamed exercise file?)."""
-    known = {f"{e.module}.py" for e in EXERCISES} | {"__init__.py"}
-    pristine = ROOT / "checks" / "pristine_assignment"
-    source = pristine if pristine.is_dir() else ROOT / "solutions"
-    if source.is_dir():
-        known |= {p.name for p in source.glob("*.py")}
+    known = {f"{e.module}.py" for e in EXERCISES} | {"__init__.py"} | shipped_names()
     return [p.name for p in sorted(package_dir.glob("*.py")) if p.name not in known]
 
 
 def fill(text, first, rest):
-    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest)
+    indents = {"initial_indent": first, "subsequent_indent": rest}
+    return textwrap.fill(text, WIDTH, **indents, break_long_words=False, break_on_hyphens=False)
 
 
 class Table:

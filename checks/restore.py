@@ -12,6 +12,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PRISTINE = ROOT / "checks" / "pristine_assignment"
 
 
+def shipped_names():
+    """Names of the Python files the course ships in the student's package."""
+    source = PRISTINE if PRISTINE.is_dir() else ROOT / "solutions"
+    return {p.name for p in source.glob("*.py")}
+
+
 def pristine_files():
     """{relative path: text} of the stubs as handed out."""
     if PRISTINE.is_dir():

@@ -16,6 +16,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from .restore import shipped_names
+
 
 def package_frame(tb, package_dir):
     """(path, line) of the deepest traceback frame in a file of the package, or None."""
@@ -47,10 +49,10 @@ def exit_call(err, package_dir):
 def import_failure(err, package, module, package_dir):
     """What went wrong importing `package.module`: the true file and line, and the error."""
     name = getattr(err, "name", None) or ""
-    if isinstance(err, ModuleNotFoundError) and (name == package or name.startswith(f"{package}.")):
-        # The package's own file is missing (this module's, or one that it imports)
-        missing = package_dir / ("__init__.py" if name == package else f"{name.split('.')[1]}.py")
-        return {"kind": "missing", "file": str(missing)}
+    if isinstance(err, ModuleNotFoundError) and name.startswith(f"{package}."):
+        filename = f"{name.split('.')[1]}.py"
+        if filename in shipped_names():  # a file of the course is missing (this module's, or one it imports)
+            return {"kind": "missing", "file": str(package_dir / filename)}
     if isinstance(err, SyntaxError) and err.filename:
         return {
             "kind": "import",

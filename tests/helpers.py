@@ -3,6 +3,7 @@
 import ast
 import importlib
 import itertools
+import os
 import shutil
 import subprocess
 import sys
@@ -58,12 +59,18 @@ def module_for(exercise, module):
     return importlib.import_module(f"{module.__package__}.{exercise.module}")
 
 
-def run_check_cli(package_dir, *args):
-    """Run `python -m checks --package DIR ...` as a student would; return (exit code, output)."""
+def run_check_cli(package_dir, *args, env=None):
+    """Run `python -m checks --package DIR ...` as a student would; return (exit code, output).
+
+    Verdicts are remembered in a file of the package's folder (not the repository's build/), so
+    that one test's passing notebook never spares another test's run; `env` may name another.
+    """
+    cache = Path(package_dir).parent / "check-passed.json"
     proc = subprocess.run(
         [sys.executable, "-m", "checks", "--package", str(package_dir), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        env={**os.environ, "COURSE_CHECK_CACHE": str(cache), **(env or {})},
     )
     return proc.returncode, proc.stdout + proc.stderr
