@@ -17,14 +17,14 @@ import argparse
 import re
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 from . import speed, verdict_cache
 from .core import DONE, TODO, WRONG
 from .exercise_runs import ExerciseRun, display, is_done
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
-from .notebook_runs import CELL_TIMEOUT, REFERENCE_NOTEBOOKS, code_cell_sources, run_notebook
+from .notebook_phase import check_notebooks
+from .notebook_runs import CELL_TIMEOUT, REFERENCE_NOTEBOOKS, code_cell_sources
 from .registry import BY_NAME, EXERCISES
 from .restore import shipped_names
 
@@ -234,56 +234,17 @@ def check_speed(package_dir, cells, timeout):
     print()
 
 
-def check_notebooks(package_dir, notebooks, reports, cell_timeout, encoding_problems):
-    """Re-run each notebook whose exercises are all done; a row per notebook. Returns [passed]."""
-    widths = [max(len(n) for n in notebooks), 5, 6]
+def notebooks_phase(package_dir, notebooks, reports, cell_timeout, encoding_problems):
+    """Re-run the notebooks whose exercises are all done; a row per notebook. Returns [passed]."""
     table = Table(
         "Notebooks (re-run against the pristine reference outputs)",
         ["notebook", "state", "time", ""],
-        widths + [0],
+        [max(len(n) for n in notebooks), 5, 7, 0],
     )
-    results = []
-    for notebook in notebooks:
-        waiting = [n for n in exercises_in(notebook) if not is_done(reports.get(n))]
-        if waiting:
-            states = [f"{n} ({reports[n].state})" if n in reports else n for n in waiting]
-            more = f" and {len(states) - 3} more" if len(states) > 3 else ""
-            table.row([notebook, TODO, "", "waits for " + ", ".join(states[:3]) + more])
-            results.append(False)
-            continue
-        if encoding_problems:
-            table.row(
-                [notebook, WRONG, "", "cannot run until every file of the package is UTF-8 (see above)"]
-            )
-            results.append(False)
-            continue
-        reference = REFERENCE_NOTEBOOKS / f"{notebook}.ipynb"
-        value = verdict_cache.digest(package_dir, reference)
-        record = verdict_cache.passed_before(f"notebook:{notebook}", value)
-        if record:
-            table.row(
-                [notebook, DONE, "-", f"matched on {record['when']}; nothing it uses has changed since"]
-            )
-            results.append(True)
-            continue
-        if sys.stdout.isatty():  # the row is overwritten when the run ends
-            table.row([notebook, "...", "", "running"], end="\r")
-        start = time.monotonic()
-        passed, problems, log = run_notebook(notebook, package_dir, cell_timeout=cell_timeout)
-        seconds = time.monotonic() - start
-        took = f"{seconds:.0f} s" if seconds < 100 else f"{seconds / 60:.1f} min"
-        if passed:
-            verdict_cache.remember(f"notebook:{notebook}", value, seconds=round(seconds))
-            table.row([notebook, DONE, took, "every output matches the reference"])
-        else:
-            table.row([notebook, WRONG, took, f"{problems[0]} (details: {display(log)})"])
-            for problem in problems[1:4]:
-                table.row(["", "", "", problem])
-            if len(problems) > 4:
-                table.row(["", "", "", f"... and {len(problems) - 4} more"])
-        results.append(passed)
+    blocked = "cannot run until every file of the package is UTF-8 (see above)" if encoding_problems else None
+    results = check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_timeout, blocked)
     print()
-    return results
+    return list(results.values())
 
 
 def parse_args(argv):
@@ -336,7 +297,7 @@ def main(argv=None):
     notebook_ok = []
     if notebooks and not args.no_notebooks:
         cell_timeout = max(CELL_TIMEOUT, 10 * timeout)
-        notebook_ok = check_notebooks(package_dir, notebooks, run.reports, cell_timeout, encoding_problems)
+        notebook_ok = notebooks_phase(package_dir, notebooks, run.reports, cell_timeout, encoding_problems)
 
     done = sum(r.state == DONE for r in reports.values())
     wrong = sum(r.state == WRONG for r in reports.values())

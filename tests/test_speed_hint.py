@@ -19,6 +19,15 @@ def test_a_time_near_the_floor_gets_no_hint_and_a_far_slower_one_does():
     assert hint is None
     line, hint = speed.verdict("lstm", seconds=0.200, floor=0.040)
     assert "5.0x" in line and "x @ Wx for all steps at once" in hint and "loops over the batch" in hint
+    assert "busy" not in line
+
+
+def test_a_large_spread_between_repeats_says_the_machine_was_busy():
+    line, _ = speed.verdict("rnn", seconds=0.076, floor=0.040, slowest_ratio=2.8)
+    assert "1.9x the matrix products" in line
+    assert "The machine was busy: the repeats ranged from 1.9x to 2.8x" in line
+    line, _ = speed.verdict("rnn", seconds=0.076, floor=0.040, slowest_ratio=2.1)
+    assert "busy" not in line
 
 
 def test_the_timed_problem_is_what_the_layers_take():

@@ -1,0 +1,95 @@
+"""The notebook phase of ``make check``: re-run each notebook whose exercises are all done.
+
+Notebooks run two at a time on a machine with two cores or more, each with one BLAS thread (the
+outputs do not depend on the thread count: ``make test`` re-runs every notebook with 1 and 2). A
+notebook that matched its reference outputs is not re-run while nothing it uses has changed
+(``verdict_cache``). A row is printed when a run starts and when it ends, with the time it took.
+"""
+
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from . import verdict_cache
+from .core import DONE, TODO, WRONG
+from .exercise_runs import display, is_done
+from .isolation import stop_all
+from .notebook_runs import REFERENCE_NOTEBOOKS, run_notebook
+
+ONE_BLAS_THREAD = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+
+
+def duration(seconds):
+    return f"{seconds:.0f} s" if seconds < 100 else f"{seconds / 60:.1f} min"
+
+
+def plan(notebook, waiting_for, package_dir, blocked):
+    """(row or None, digest): a row when the notebook is decided without running, else its digest."""
+    if waiting_for:
+        more = f" and {len(waiting_for) - 3} more" if len(waiting_for) > 3 else ""
+        return [notebook, TODO, "", "waits for " + ", ".join(waiting_for[:3]) + more], None
+    if blocked:
+        return [notebook, WRONG, "", blocked], None
+    value = verdict_cache.digest(package_dir, REFERENCE_NOTEBOOKS / f"{notebook}.ipynb")
+    record = verdict_cache.passed_before(f"notebook:{notebook}", value)
+    if record:
+        return [notebook, DONE, "-", f"matched on {record['when']}; nothing it uses has changed since"], None
+    return None, value
+
+
+def result_rows(notebook, passed, problems, log, seconds):
+    if passed:
+        return [[notebook, DONE, duration(seconds), "every output matches the reference"]]
+    rows = [[notebook, WRONG, duration(seconds), f"{problems[0]} (details: {display(log)})"]]
+    rows += [["", "", "", problem] for problem in problems[1:4]]
+    if len(problems) > 4:
+        rows.append(["", "", "", f"... and {len(problems) - 4} more"])
+    return rows
+
+
+def waiting_for(notebook, exercises_in, reports):
+    names = [n for n in exercises_in(notebook) if not is_done(reports.get(n))]
+    return [f"{n} ({reports[n].state})" if n in reports else n for n in names]
+
+
+def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_timeout, blocked=None):
+    """Decide every notebook, printing rows into `table`. Returns {notebook: passed}."""
+    results, to_run = {}, {}
+    for notebook in notebooks:
+        row, value = plan(notebook, waiting_for(notebook, exercises_in, reports), package_dir, blocked)
+        if row:
+            table.row(row)
+            results[notebook] = row[1] == DONE
+        else:
+            to_run[notebook] = value
+    jobs = min(2, os.cpu_count() or 1, len(to_run)) or 1
+    env = ONE_BLAS_THREAD if jobs > 1 else {}
+
+    def run(notebook):
+        start = time.monotonic()
+        passed, problems, log = run_notebook(notebook, package_dir, env=env, cell_timeout=cell_timeout)
+        return passed, problems, log, time.monotonic() - start
+
+    with ThreadPoolExecutor(jobs) as pool:
+        try:
+            running, queue = {}, list(to_run)
+            while queue or running:
+                while queue and len(running) < jobs:
+                    notebook = queue.pop(0)
+                    table.row([notebook, "...", "", "running"])
+                    running[pool.submit(run, notebook)] = notebook
+                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    notebook = running.pop(future)
+                    passed, problems, log, seconds = future.result()
+                    if passed:
+                        verdict_cache.remember(
+                            f"notebook:{notebook}", to_run[notebook], seconds=round(seconds)
+                        )
+                    for row in result_rows(notebook, passed, problems, log, seconds):
+                        table.row(row)
+                    results[notebook] = passed
+        except KeyboardInterrupt:
+            stop_all()
+            raise
+    return {notebook: results[notebook] for notebook in notebooks}
