@@ -134,6 +134,10 @@ def _diagnose_step_backward(report, refs):
             return "db is averaged over the batch; b is added to every row, so sum over axis 0."
         return "db sums da over the batch axis (axis 0), since b is added to every row."
     if bad and bad <= {"dWx", "dWh"}:
+        for name, product in (("dWx", "x.T @ da"), ("dWh", "prev_h.T @ da")):
+            grad = np.asarray(actual[name]) if actual is not None else np.zeros(0)
+            if grad.shape == ref[name].T.shape and normwise_error(grad, ref[name].T) < TOL:
+                return f"{name} is transposed: it is {product}, not the product the other way round."
         return (
             "The weight gradients pair each input with da: dWx is (D, H) from x and da, dWh is "
             "(H, H) from prev_h (not next_h) and da."

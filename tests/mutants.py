@@ -196,6 +196,17 @@ def rnn_step_backward(dnext_h, cache):
     ),
     Mutant(
         "rnn_step_backward",
+        "dWh transposed",
+        """
+def rnn_step_backward(dnext_h, cache):
+    x, prev_h, Wx, Wh, next_h = cache
+    da = dnext_h * (1.0 - next_h**2)
+    return da @ Wx.T, da @ Wh.T, x.T @ da, da.T @ prev_h, da.sum(axis=0)
+""",
+        "dWh is transposed",
+    ),
+    Mutant(
+        "rnn_step_backward",
         "dprev_h through Wh instead of Wh.T",
         """
 def rnn_step_backward(dnext_h, cache):

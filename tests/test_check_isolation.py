@@ -15,6 +15,7 @@ import time
 import pytest
 
 from checks import verdict_cache
+from checks.notebook_runs import run_notebook
 from checks.registry import EXERCISES
 from checks.restore import restore
 from tests.helpers import ROOT, make_package, run_check_cli
@@ -211,3 +212,14 @@ def test_a_notebook_that_matched_is_not_rerun_until_something_it_uses_changes(tm
     code, third = run_check_cli(package, "--only", "01", env=env)
     assert code == 0 and "every output matches" in third, third
     assert verdict_cache.digest(package) != verdict_cache.digest(make_package(tmp_path / "b"))
+
+
+def test_a_notebook_cell_that_hangs_is_reported_and_the_run_stops_there(tmp_path):
+    # Right on every check case, endless on the notebook's own example (N, D = 3, 10)
+    package = planted(tmp_path, "while x.shape == (3, 10): pass")
+    start = time.monotonic()
+    passed, problems, _ = run_notebook("01_rnn_cell", package, cell_timeout=5)
+    assert not passed
+    assert problems[0] == "code cell 2 (N, D, H = 3, 10, 4) did not finish within 5 s", problems
+    assert len(problems) == 1, "cells after the one that hung are not run"
+    assert time.monotonic() - start < 60

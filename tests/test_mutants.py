@@ -39,15 +39,53 @@ def test_mutant_is_reported_wrong_with_its_function_named(tmp_path, mutant):
         assert mutant.hint in text, f"the hint should name the mistake ({mutant.hint!r}):\n{text}"
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
-def test_exercises_built_on_a_mutant_point_at_it(tmp_path, mutant):
-    """An exercise that fails only because one it builds on is wrong says which one to fix first."""
+def wrong_dependents(tmp_path, mutant):
+    """{exercise: hint} for the exercises built on the mutated function that the mutant makes wrong."""
     module = mutant_module(tmp_path, mutant)
+    found = {}
     for exercise in EXERCISES:
         if mutant.function in exercise.needs:
             report = check_with_needs(exercise, module_for(exercise, module), REFERENCES, BY_NAME)
             if report.state == WRONG:
-                assert f"fix {mutant.function} first" in report.hint, (exercise.name, report.hint)
+                found[exercise.name] = report.hint or ""
+    return found
+
+
+# The exercises built on these call them in the solved package, so a mutant of each of them makes
+# at least one of those wrong. The step backward functions are not among them: the solved sequence
+# backward works on whole sequences and never calls them (tested below), so their mutants break
+# nothing else; in-place and overflow mutants may leave callers right, too.
+BREAKS_DEPENDENTS = {
+    "rnn_step_forward", "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_forward",
+    "lstm_backward", "gru_step_forward", "gru_forward", "word_embedding_forward",
+    "word_embedding_backward", "temporal_softmax_loss",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")
+def test_exercises_a_mutant_breaks_point_at_it(tmp_path, mutant):
+    """An exercise that fails only because one it builds on is wrong says which one to fix first."""
+    for name, hint in wrong_dependents(tmp_path, mutant).items():
+        assert f"fix {mutant.function} first" in hint, (name, hint)
+
+
+def test_every_function_the_solution_builds_on_has_a_mutant_that_breaks_its_dependents(tmp_path):
+    """So the test above has something to check for each of them (it asserts nothing where none breaks)."""
+    broken = {
+        m.function for k, m in enumerate(MUTANTS) if wrong_dependents(tmp_path / str(k), m)
+    }  # fmt: skip
+    assert broken == BREAKS_DEPENDENTS
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_the_solved_sequence_backward_never_calls_the_step_backward(tmp_path, cell):
+    """Why a step backward mutant leaves the sequence backward done (a student's may call it, then fail)."""
+    source = f"""
+def {cell}_step_backward(*args):
+    raise AssertionError("called")
+"""
+    module = import_fresh(make_package(tmp_path, [source]))
+    assert check_exercise(find(f"{cell}_backward"), module, REFERENCES).state == DONE
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.function}: {m.name}")

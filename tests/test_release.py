@@ -102,6 +102,25 @@ def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(rel
     assert f"{n - len(wrong)} of {n} exercises done, {len(wrong)} wrong, 0 TODO" in out, out
 
 
+def test_make_restore_in_the_student_edition_brings_back_only_a_missing_file(release, tmp_path):
+    venv = release_venv(tmp_path, release)
+    assignment = release / "assignment"
+    original = (assignment / "rnn_layers.py").read_text()
+    (assignment / "rnn_layers.py").unlink()
+    edited = (assignment / "char_lm.py").read_text() + "# my work\n"
+    (assignment / "char_lm.py").write_text(edited)
+    code, out = make_check(release, venv)
+    assert code != 0 and "assignment/rnn_layers.py is missing" in out and "make restore" in out, out
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAKEFLAGS")}
+    proc = subprocess.run(
+        ["make", "restore", f"VENV={venv}"], cwd=release, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "wrote a fresh stub: assignment/rnn_layers.py" in proc.stdout
+    assert (assignment / "rnn_layers.py").read_text() == original
+    assert (assignment / "char_lm.py").read_text() == edited
+
+
 def test_build_replaces_an_old_edition(tmp_path):
     out = tmp_path / "rnn-course"
     (out / "solutions").mkdir(parents=True)

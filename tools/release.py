@@ -88,6 +88,8 @@ def build(out):
             shutil.copytree(source, target, ignore=ignore)
         else:
             shutil.copy2(source, target)
+    # The stubs as handed out, from which `make restore` writes back a file a student deleted
+    shutil.copytree(ROOT / "assignment", out / "checks" / "pristine_assignment", ignore=ignore)
     for template in TEMPLATES.iterdir():
         shutil.copy2(template, out / template.name)
     return leaks(out, solution_bodies())
