@@ -3,10 +3,12 @@
 Notebooks run two at a time on a machine with two cores or more, each with one BLAS thread (the
 outputs do not depend on the thread count: ``make test`` re-runs every notebook with 1 and 2). A
 notebook that matched its reference outputs is not re-run while nothing it uses has changed
-(``verdict_cache``). A row is printed when a run starts and when it ends, with the time it took.
+(``verdict_cache``). Rows appear in course order with the time each run took; on a terminal, a
+status line says which notebooks are running and for how long.
 """
 
 import os
+import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -52,14 +54,47 @@ def waiting_for(notebook, exercises_in, reports):
     return [f"{n} ({reports[n].state})" if n in reports else n for n in names]
 
 
+class Progress:
+    """Rows in course order, each as soon as it and every row before it are decided; on a terminal,
+    a status line below them says which notebooks are running and for how long."""
+
+    def __init__(self, table, notebooks):
+        self.table, self.order = table, list(notebooks)
+        self.rows, self.started, self.shown = {}, {}, 0
+        self.live = sys.stdout.isatty()
+
+    def start(self, notebook):
+        self.started[notebook] = time.monotonic()
+
+    def decide(self, notebook, rows):
+        self.started.pop(notebook, None)
+        self.rows[notebook] = rows
+        self._clear()
+        while self.shown < len(self.order) and self.order[self.shown] in self.rows:
+            for row in self.rows[self.order[self.shown]]:
+                self.table.row(row)
+            self.shown += 1
+
+    def tick(self):
+        if self.live and self.started:
+            now = time.monotonic()
+            running = ", ".join(f"{n} ({duration(now - t)})" for n, t in self.started.items())
+            print(f"\r\x1b[K  running {running}", end="", flush=True)
+
+    def _clear(self):
+        if self.live:
+            print("\r\x1b[K", end="", flush=True)
+
+
 def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_timeout, blocked=None):
     """Decide every notebook, printing rows into `table`. Returns {notebook: passed}."""
+    progress = Progress(table, notebooks)
     results, to_run = {}, {}
     for notebook in notebooks:
         row, value = plan(notebook, waiting_for(notebook, exercises_in, reports), package_dir, blocked)
         if row:
-            table.row(row)
             results[notebook] = row[1] == DONE
+            progress.decide(notebook, [row])
         else:
             to_run[notebook] = value
     jobs = min(2, os.cpu_count() or 1, len(to_run)) or 1
@@ -76,9 +111,10 @@ def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_t
             while queue or running:
                 while queue and len(running) < jobs:
                     notebook = queue.pop(0)
-                    table.row([notebook, "...", "", "running"])
+                    progress.start(notebook)
                     running[pool.submit(run, notebook)] = notebook
-                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+                progress.tick()
+                finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
                 for future in finished:
                     notebook = running.pop(future)
                     passed, problems, log, seconds = future.result()
@@ -86,9 +122,8 @@ def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_t
                         verdict_cache.remember(
                             f"notebook:{notebook}", to_run[notebook], seconds=round(seconds)
                         )
-                    for row in result_rows(notebook, passed, problems, log, seconds):
-                        table.row(row)
                     results[notebook] = passed
+                    progress.decide(notebook, result_rows(notebook, passed, problems, log, seconds))
         except KeyboardInterrupt:
             stop_all()
             raise

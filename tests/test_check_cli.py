@@ -2,10 +2,11 @@
 
 import re
 import shutil
+from pathlib import Path
 
 from checks.notebook_runs import REFERENCE_NOTEBOOKS, nbval_command, run_notebook
 from checks.registry import EXERCISES
-from tests.helpers import SOLUTIONS, make_package, run_check_cli
+from tests.helpers import ROOT, SOLUTIONS, make_package, run_check_cli
 from tools.stubs import generate
 
 
@@ -91,3 +92,40 @@ def test_a_file_that_does_not_import_is_reported_not_crashed_on(tmp_path):
     assert re.search(r"^rnn_step_forward +01_rnn_cell +wrong", out, re.M), out
     flat = " ".join(out.split())
     assert "cannot be imported: SyntaxError" in flat and "Fix the error at" in flat
+
+
+def test_the_readme_sample_points_at_real_todo_lines_and_def_lines():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    todos = re.findall(r"fill in its TODO at (assignment/\w+\.py):(\d+)", readme)
+    wrongs = re.findall(r"^ *(\w+) is wrong \((assignment/\w+\.py):(\d+)\)", readme, re.M)
+    assert todos and wrongs
+    for path, line in todos:
+        assert "# TODO" in (ROOT / path).read_text().splitlines()[int(line) - 1], (path, line)
+    for name, path, line in wrongs:
+        assert (ROOT / path).read_text().splitlines()[int(line) - 1].startswith(f"def {name}("), (path, line)
+
+
+def test_a_todo_points_at_the_todo_comment_not_the_def_line(tmp_path):
+    code, out = run_check_cli(stubs_package(tmp_path), "--only", "rnn_forward")
+    path, line = re.search(r"fill in its TODO at (\S+):(\d+)", out).groups()
+    assert "# TODO" in (tmp_path / "assignment" / Path(path).name).read_text().splitlines()[int(line) - 1], (
+        out
+    )
+
+
+def test_a_long_list_of_failing_cases_says_how_many_more(tmp_path):
+    source = """
+def rnn_backward(dh, cache):
+    dx, dh0, dWx, dWh, db = _solved_rnn_backward(dh, cache)
+    return dx + 1, dh0 + 1, dWx + 1, dWh + 1, db + 1
+"""
+    package = make_package(tmp_path, [source])
+    solved = (SOLUTIONS / "rnn_layers.py").read_text()
+    start = solved.index("def rnn_backward(")
+    end = solved.index("\ndef ", start + 1)
+    renamed = solved[start:end].replace("def rnn_backward(", "def _solved_rnn_backward(", 1)
+    path = package / "rnn_layers.py"
+    path.write_text(path.read_text() + "\n\n" + renamed)
+    code, out = run_check_cli(package, "--only", "rnn_backward")
+    assert code == 1
+    assert re.search(r"  - \.\.\. and \d+ more", out), out
