@@ -1,7 +1,7 @@
 """Recurrent layers as pairs of plain functions: ``out, cache = *_forward(...)`` and
 ``grads = *_backward(dout, cache)``.
 
-Conventions (see ``shared/conventions.md``): batch first, row vectors, weights multiply from the
+Conventions (see ``docs/conventions.md``): batch first, row vectors, weights multiply from the
 right (``x @ Wx``), float64. A backward function never changes the arrays it is given.
 
 Shapes used below:

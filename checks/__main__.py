@@ -68,8 +68,8 @@ def check_package_dir(package_dir):
     package_dir = Path(package_dir).resolve()
     if not package_dir.is_dir():
         raise UsageError(
-            f"{display(package_dir)}/ is missing; it holds the exercises (a fresh copy of the student "
-            "edition has it)"
+            f"{display(package_dir)}/ is missing; it holds the exercises: `make restore` writes a fresh stub "
+            "of each of its files"
         )
     return package_dir
 

@@ -33,10 +33,25 @@ def test_the_student_edition_holds_no_solution_code(release):
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".ci/"))]
     assert not {"tools/stubs.py", "tools/markers.py", "tools/notebooks.py", "tools/release.py"} & files
     assert "checks/references.py" not in files and "requirements-oracle.txt" not in files
-    assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py"} <= files
+    assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py", "docs/conventions.md"} <= files
     assert "make test" not in (release / "README.md").read_text()
     with zipfile.ZipFile(release.parent / "rnn-course.zip") as archive:
         assert {n.removeprefix("rnn-course/") for n in archive.namelist() if not n.endswith("/")} == files
+
+
+def test_nothing_in_the_repository_or_the_edition_points_outside_itself(release):
+    """The conventions live in docs/conventions.md, which ships; no file refers to the folder beside it."""
+    for tree in (ROOT, release):
+        for path in tree.rglob("*"):
+            if path.is_file() and path.suffix in {".py", ".md", ".ipynb", ".mk", ".txt", ""}:
+                if {".venv", ".git", "build", "dist", "datasets"} & set(path.relative_to(tree).parts):
+                    continue
+                text = path.read_text(encoding="utf-8", errors="replace")
+                outside = (
+                    "shared" + "/conventions",
+                    "../" + "shared",
+                )  # (so this file does not match itself)
+                assert not any(o in text for o in outside), path
 
 
 def test_the_leak_search_finds_solution_code(tmp_path):

@@ -7,6 +7,7 @@ import numpy as np
 from checks import speed
 from solutions import rnn_layers
 from tests.helpers import ROOT, make_package, replace_function, run_check_cli
+from tests.mutants import MUTANTS
 
 
 def test_a_time_near_the_floor_gets_no_hint_and_a_far_slower_one_does():
@@ -74,3 +75,11 @@ def test_ratios_are_taken_repeat_by_repeat():
     layer, reference = [1.5, 3.0, 1.5], [1.0, 2.0, 2.0]
     assert speed.median_ratio(layer, reference) == 1.5
     assert statistics.median(layer) / statistics.median(reference) == 0.75
+
+
+def test_no_speed_line_while_an_exercise_of_that_cell_is_wrong(tmp_path):
+    mutant = next(m for m in MUTANTS if m.function == "rnn_step_backward" and m.name == "dWh transposed")
+    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks")
+    assert code == 1
+    assert "rnn_forward + rnn_backward" not in out
+    assert "lstm_forward + lstm_backward (N=32" in out

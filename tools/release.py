@@ -24,6 +24,7 @@ INCLUDE = [
     "checks",
     "notebooks",
     "datasets/README.md",
+    "docs/conventions.md",
     "requirements.txt",
     "student.mk",
     "tools/__init__.py",
