@@ -20,8 +20,8 @@ import textwrap
 from pathlib import Path
 
 from . import speed, verdict_cache
-from .core import DONE, TODO, WRONG
-from .exercise_runs import ExerciseRun, display, is_done
+from .core import DONE, TODO, WRONG, display_path
+from .exercise_runs import ExerciseRun, is_done
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
 from .notebook_runs import CELL_TIMEOUT, REFERENCE_NOTEBOOKS, code_cell_sources
@@ -68,8 +68,8 @@ def check_package_dir(package_dir):
     package_dir = Path(package_dir).resolve()
     if not package_dir.is_dir():
         raise UsageError(
-            f"{display(package_dir)}/ is missing; it holds the exercises: `make restore` writes a fresh stub "
-            "of each of its files"
+            f"{display_path(package_dir)}/ is missing; it holds the exercises: `make restore` writes a "
+            "fresh stub of each of its files"
         )
     return package_dir
 
@@ -84,7 +84,7 @@ def non_utf8_files(package_dir):
         except UnicodeDecodeError as err:
             line = data[: err.start].count(b"\n") + 1
             problems.append(
-                f"{display(path)}:{line} has the byte 0x{data[err.start]:02x}, which is not UTF-8 (an "
+                f"{display_path(path)}:{line} has the byte 0x{data[err.start]:02x}, which is not UTF-8 (an "
                 "accented letter saved as Latin-1?): save the file as UTF-8, or remove the character"
             )
     return problems

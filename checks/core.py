@@ -184,16 +184,18 @@ def _student_frame(err, module):
     path = getattr(module, "__file__", None)
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         if path and Path(frame.filename).resolve() == Path(path).resolve():
-            return f"{_short_path(frame.filename)}:{frame.lineno}"
+            return f"{display_path(frame.filename)}:{frame.lineno}"
     return None
 
 
-def _short_path(filename):
+def display_path(filename):
+    """A path as a student reads it: from the course folder (the one with the Makefile) when it is in
+    one, else from the package's parent folder ('assignment/rnn_layers.py')."""
     path = Path(filename).resolve()
     for parent in path.parents:
         if (parent / "Makefile").exists():
             return path.relative_to(parent).as_posix()
-    return path.name
+    return path.relative_to(path.parent.parent).as_posix() if len(path.parts) > 2 else path.as_posix()
 
 
 def resolve(module, name):
@@ -209,9 +211,9 @@ def function_location(module, name):
     fn = resolve(module, name)
     try:
         line = inspect.getsourcelines(fn)[1]
-        return f"{_short_path(inspect.getsourcefile(fn))}:{line}"
+        return f"{display_path(inspect.getsourcefile(fn))}:{line}"
     except (TypeError, OSError):
-        return _short_path(module.__file__)
+        return display_path(module.__file__)
 
 
 def todo_location(module, name):
@@ -220,7 +222,7 @@ def todo_location(module, name):
     try:
         lines, start = inspect.getsourcelines(fn)
         offset = next((i for i, line in enumerate(lines) if "# TODO" in line), 0)
-        return f"{_short_path(inspect.getsourcefile(fn))}:{start + offset}"
+        return f"{display_path(inspect.getsourcefile(fn))}:{start + offset}"
     except (TypeError, OSError):
         return function_location(module, name)
 

@@ -11,8 +11,8 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core import DONE, TODO, WRONG, Report
-from .isolation import ROOT, fatal_cause, run_worker, stop_all
+from .core import DONE, TODO, WRONG, Report, display_path
+from .isolation import fatal_cause, run_worker, stop_all
 
 
 @dataclass
@@ -35,16 +35,10 @@ class FileProblem:
         return f"waits for {self.where} to import (see below)"
 
 
-def display(path):
-    """A path as a student reads it: relative to the course folder when it is inside it."""
-    path = Path(path).resolve()
-    return path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-
-
 def file_problem(result):
     return FileProblem(
         kind=result["kind"],
-        file=display(result["file"]) if result.get("file") else "",
+        file=display_path(result["file"]) if result.get("file") else "",
         line=result.get("line"),
         error=result.get("error") or (f"exit code {result['code']}" if result.get("code") else ""),
         text=result.get("text", ""),
@@ -53,7 +47,7 @@ def file_problem(result):
 
 def exit_problem(result):
     """One line on a call to exit() during a check."""
-    where = f" at {display(result['file'])}:{result['line']}" if result.get("file") else ""
+    where = f" at {display_path(result['file'])}:{result['line']}" if result.get("file") else ""
     call = f" (`{result['text']}`)" if result.get("text") else ""
     return (
         f"called exit(){where}{call} while being checked: a function must return its result (raise an "
@@ -97,7 +91,7 @@ class ExerciseRun:
         self._failed_modules = {}
         init = self.package_dir / "__init__.py"
         if not init.exists():  # Python would import the folder anyway, as a namespace package
-            problem = FileProblem("missing", display(init))
+            problem = FileProblem("missing", display_path(init))
             self.file_problems[problem.file] = problem
             self._failed_modules = {e.module: problem for e in self.to_run}
 

@@ -13,8 +13,8 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from . import verdict_cache
-from .core import DONE, TODO, WRONG
-from .exercise_runs import display, is_done
+from .core import DONE, TODO, WRONG, display_path
+from .exercise_runs import is_done
 from .isolation import stop_all
 from .notebook_runs import REFERENCE_NOTEBOOKS, run_notebook
 
@@ -42,7 +42,7 @@ def plan(notebook, waiting_for, package_dir, blocked):
 def result_rows(notebook, passed, problems, log, seconds):
     if passed:
         return [[notebook, DONE, duration(seconds), "every output matches the reference"]]
-    rows = [[notebook, WRONG, duration(seconds), f"{problems[0]} (details: {display(log)})"]]
+    rows = [[notebook, WRONG, duration(seconds), f"{problems[0]} (details: {display_path(log)})"]]
     rows += [["", "", "", problem] for problem in problems[1:4]]
     if len(problems) > 4:
         rows.append(["", "", "", f"... and {len(problems) - 4} more"])
