@@ -155,9 +155,10 @@ def file_problem_lines(problem, package_dir):
     """What a student reads about a file of the package that is missing or does not import."""
     if problem.kind == "missing":
         others = unknown_files(package_dir)
+        which = "it is" if len(others) == 1 else "one of them is"
         renamed = (
-            f"{package_dir.name}/ has {', '.join(others)}, which the course does not ship: if one of them is "
-            "the renamed file, give it its name back. "
+            f"{package_dir.name}/ has {', '.join(others)}, which the course does not ship: if {which} the "
+            "renamed file, give it its name back. "
             if others
             else ""
         )

@@ -49,6 +49,21 @@ def result_rows(notebook, passed, problems, log, seconds):
     return rows
 
 
+def printing(notebook, exercises_in, reports):
+    """A row naming the notebook's exercises that print: their text is part of the cells' outputs."""
+    names = [n for n in exercises_in(notebook) if reports.get(n) and reports[n].printed]
+    if not names:
+        return []
+    return [
+        [
+            "",
+            "",
+            "",
+            f"(note: {', '.join(names)} print, and what they print is compared too: remove the print)",
+        ]
+    ]
+
+
 def waiting_for(notebook, exercises_in, reports):
     names = [n for n in exercises_in(notebook) if not is_done(reports.get(n))]
     return [f"{n} ({reports[n].state})" if n in reports else n for n in names]
@@ -123,7 +138,10 @@ def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_t
                             f"notebook:{notebook}", to_run[notebook], seconds=round(seconds)
                         )
                     results[notebook] = passed
-                    progress.decide(notebook, result_rows(notebook, passed, problems, log, seconds))
+                    rows = result_rows(notebook, passed, problems, log, seconds)
+                    if not passed:
+                        rows += printing(notebook, exercises_in, reports)
+                    progress.decide(notebook, rows)
         except KeyboardInterrupt:
             stop_all()
             raise

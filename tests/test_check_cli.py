@@ -91,7 +91,7 @@ def test_a_file_that_does_not_import_is_reported_not_crashed_on(tmp_path):
     assert code == 1
     assert re.search(r"^rnn_step_forward +01_rnn_cell +wrong", out, re.M), out
     flat = " ".join(out.split())
-    assert "cannot be imported: SyntaxError" in flat and "Fix the error at" in flat
+    assert "does not import: SyntaxError" in flat and "Fix it first" in flat
 
 
 def test_the_readme_sample_points_at_real_todo_lines_and_def_lines():

@@ -223,3 +223,10 @@ def test_a_notebook_cell_that_hangs_is_reported_and_the_run_stops_there(tmp_path
     assert problems[0] == "code cell 2 (N, D, H = 3, 10, 4) did not finish within 5 s", problems
     assert len(problems) == 1, "cells after the one that hung are not run"
     assert time.monotonic() - start < 60
+
+
+def test_a_print_that_changes_the_notebook_is_named_there(tmp_path):
+    code, out = run_check_cli(planted(tmp_path, "print('debug')"), "--only", "01")
+    assert code == 1
+    assert re.search(r"^01_rnn_cell +wrong", out, re.M), out
+    assert "(note: rnn_step_forward prints while it runs, and printed text is compared too" in out
