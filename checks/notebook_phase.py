@@ -16,7 +16,7 @@ from . import verdict_cache
 from .core import DONE, TODO, WRONG, display_path
 from .exercise_runs import is_done
 from .isolation import stop_all
-from .notebook_runs import REFERENCE_NOTEBOOKS, run_notebook
+from .notebook_runs import REFERENCE_NOTEBOOKS, cell_timeout_for, run_notebook
 
 ONE_BLAS_THREAD = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 
@@ -101,7 +101,7 @@ class Progress:
             print("\r\x1b[K", end="", flush=True)
 
 
-def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_timeout, blocked=None):
+def check_notebooks(package_dir, notebooks, reports, table, exercises_in, time_scale=1.0, blocked=None):
     """Decide every notebook, printing rows into `table`. Returns {notebook: passed}."""
     progress = Progress(table, notebooks)
     results, to_run = {}, {}
@@ -117,7 +117,8 @@ def check_notebooks(package_dir, notebooks, reports, table, exercises_in, cell_t
 
     def run(notebook):
         start = time.monotonic()
-        passed, problems, log = run_notebook(notebook, package_dir, env=env, cell_timeout=cell_timeout)
+        limit = cell_timeout_for(notebook, time_scale)
+        passed, problems, log = run_notebook(notebook, package_dir, env=env, cell_timeout=limit)
         return passed, problems, log, time.monotonic() - start
 
     with ThreadPoolExecutor(jobs) as pool:

@@ -25,11 +25,20 @@ LOG_DIR = ROOT / "build" / "check"
 _FAILED = re.compile(r"^FAILED .*::Cell (\d+)")
 _TIMED_OUT = re.compile(r"Cell (\d+): Timeout of")  # nbval's report of a cell it interrupted
 
-# The slowest cell, notebook 07's training, takes about 2 min with the reference solution on one
-# core of the 2-core machine (6 min when it had both BLAS threads of a busy machine). A cell can only
-# hang here when every exercise passed its own time-limited check, so the limit is generous: a
-# student's layers 5x slower than the reference still finish. `make check TIMEOUT=...` raises it.
-CELL_TIMEOUT = 1800
+# Notebooks that train models for minutes; in the others every cell takes at most 3 s (measured with
+# the reference solution on 2 cores), and each cell gets CELL_TIMEOUT, 100 times that. The slowest
+# training cell (notebook 07's) takes about 2 min on one core of the 2-core machine, 6 min when it had
+# both BLAS threads of a busy machine: those notebooks' cells get TRAINING_CELL_TIMEOUT, so that a
+# student's layers 5x slower than the reference still finish. A cell can hang here only when every
+# exercise passed its own time-limited check. `make check TIMEOUT=...` scales both limits.
+TRAINING = {"05_image_captioning", "07_char_language_model", "08_counting_lstm_vs_gru"}
+CELL_TIMEOUT = 300
+TRAINING_CELL_TIMEOUT = 1800
+
+
+def cell_timeout_for(name, scale=1.0):
+    """Seconds each cell of notebook `name` may take (`scale` from `make check TIMEOUT=...`)."""
+    return scale * (TRAINING_CELL_TIMEOUT if name in TRAINING else CELL_TIMEOUT)
 
 
 def import_path_for(package_dir):
@@ -45,7 +54,7 @@ def import_path_for(package_dir):
     return os.pathsep.join([tmp.name, str(ROOT)]), tmp
 
 
-def nbval_command(notebooks, extra=(), cell_timeout=CELL_TIMEOUT):
+def nbval_command(notebooks, extra=(), cell_timeout=TRAINING_CELL_TIMEOUT):
     """The pytest command that re-executes `notebooks` and compares their outputs."""
     return [
         sys.executable, "-m", "pytest", "-c", str(INI), "--rootdir", str(ROOT),
@@ -76,13 +85,14 @@ def _run(command, env):
     return proc.returncode, out.decode("utf-8", "replace")
 
 
-def run_notebook(name, package_dir, env=None, cell_timeout=CELL_TIMEOUT):
+def run_notebook(name, package_dir, env=None, cell_timeout=None):
     """Re-run reference notebook `name` (e.g. '01_rnn_cell') with `package_dir` as `assignment`.
 
     Returns (passed, problems, log_path): problems name the cells whose output differs, or the
     cell that did not finish within `cell_timeout` seconds.
     """
     notebook = REFERENCE_NOTEBOOKS / f"{name}.ipynb"
+    cell_timeout = cell_timeout_for(name) if cell_timeout is None else cell_timeout
     pythonpath, tmp = import_path_for(package_dir)
     run_env = child_env(dict(env or {}, PYTHONPATH=pythonpath))
     try:

@@ -71,7 +71,9 @@ def test_the_notebooks_catch_what_the_unit_checks_miss(tmp_path):
     assert code == 1
     assert re.search(r"^rnn_step_forward +01_rnn_cell +done", out, re.M), out
     assert re.search(
-        r"^01_rnn_cell +wrong +\d+ s +code cell 2 \(N, D, H = 3, 10, 4\) differs from the reference", out, re.M
+        r"^01_rnn_cell +wrong +\d+ s +code cell 2 \(N, D, H = 3, 10, 4\) differs from the reference",
+        out,
+        re.M,
     )
 
 

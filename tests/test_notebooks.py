@@ -11,16 +11,15 @@ import sys
 
 import pytest
 
-from checks.notebook_runs import REFERENCE_NOTEBOOKS, import_path_for, nbval_command
+from checks.notebook_runs import REFERENCE_NOTEBOOKS, TRAINING, import_path_for, nbval_command
 from tests.helpers import ROOT, SOLUTIONS
 
 # What OpenBLAS reports running when forced to each kernel (its Prescott build reports Katmai).
 CORETYPES = {"Prescott": ("Prescott", "Katmai"), "Sandybridge": ("Sandybridge",), "Haswell": ("Haswell",)}
 THREADS = ["1", "2"]
 NOTEBOOKS = sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))
-# Notebooks that train for minutes run under the two most different settings only (the oldest kernel on
-# one thread, the newest on two); their trained results are printed as verdicts anyway.
-HEAVY = {"05_image_captioning", "07_char_language_model", "08_counting_lstm_vs_gru"}
+# Notebooks that train for minutes (TRAINING) run under the two most different settings only (the oldest
+# kernel on one thread, the newest on two); their trained results are printed as verdicts anyway.
 FULL_SETTINGS = {("Prescott", "1"), ("Haswell", "2")}
 
 
@@ -31,7 +30,7 @@ EXPERIMENTS = {"08_counting_lstm_vs_gru"}
 def notebooks_for(coretype, threads):
     if (coretype, threads) in FULL_SETTINGS:
         return NOTEBOOKS
-    return [p for p in NOTEBOOKS if p.stem not in HEAVY]
+    return [p for p in NOTEBOOKS if p.stem not in TRAINING]
 
 
 BLAS_INFO = (
