@@ -54,14 +54,11 @@ def printing(notebook, exercises_in, reports):
     names = [n for n in exercises_in(notebook) if reports.get(n) and reports[n].printed]
     if not names:
         return []
-    return [
-        [
-            "",
-            "",
-            "",
-            f"(note: {', '.join(names)} print, and what they print is compared too: remove the print)",
-        ]
-    ]
+    verb = "prints" if len(names) == 1 else "print"
+    note = (
+        f"(note: {', '.join(names)} {verb} while it runs, and printed text is compared too: remove the print)"
+    )
+    return [["", "", "", note]]
 
 
 def waiting_for(notebook, exercises_in, reports):

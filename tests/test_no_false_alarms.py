@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 
 from checks.core import DONE, check_exercise, load_references
-from checks.notebook_runs import run_notebook
+from checks.notebook_runs import TRAINING, run_notebook
 from checks.registry import EXERCISES
 from tests import alt_char_lm
 from tests.alt_captioning_rnn import alternative_source
 from tests.helpers import SOLUTIONS, import_fresh, make_package, module_for
-from tests.test_notebooks import HEAVY, NOTEBOOKS
+from tests.test_notebooks import NOTEBOOKS
 
 ALT = {
     "rnn_layers": (Path(__file__).parent / "alt_rnn_layers.py").read_text(),
@@ -28,11 +28,10 @@ def test_another_correct_implementation_passes_every_exercise_check(tmp_path):
 
 # The alternative layers loop over examples, which is far too slow for the chapters that train for
 # minutes (captioning, the language model); their exercises are checked above like all others.
-TRAINING_NOTEBOOKS = set(HEAVY)
 
 
 @pytest.mark.parametrize(
-    "notebook", [p.stem for p in NOTEBOOKS if p.stem not in TRAINING_NOTEBOOKS], ids=lambda n: n[:2]
+    "notebook", [p.stem for p in NOTEBOOKS if p.stem not in TRAINING], ids=lambda n: n[:2]
 )
 def test_another_correct_implementation_passes_the_notebooks_too(tmp_path, notebook):
     passed, problems, log = run_notebook(notebook, make_package(tmp_path, modules=ALT))

@@ -120,7 +120,6 @@ def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(rel
 def test_make_restore_in_the_student_edition_brings_back_only_a_missing_file(release, tmp_path):
     venv = release_venv(tmp_path, release)
     assignment = release / "assignment"
-    original = (assignment / "rnn_layers.py").read_text()
     (assignment / "rnn_layers.py").unlink()
     edited = (assignment / "char_lm.py").read_text() + "# my work\n"
     (assignment / "char_lm.py").write_text(edited)
@@ -132,7 +131,7 @@ def test_make_restore_in_the_student_edition_brings_back_only_a_missing_file(rel
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "wrote a fresh stub: assignment/rnn_layers.py" in proc.stdout
-    assert (assignment / "rnn_layers.py").read_text() == original
+    assert (assignment / "rnn_layers.py").read_text() == (ROOT / "assignment" / "rnn_layers.py").read_text()
     assert (assignment / "char_lm.py").read_text() == edited
 
 
