@@ -55,6 +55,13 @@ def exit_problem(result):
     )
 
 
+def readable(result):
+    """True if a worker's result has the form checks.worker writes (not something else in the file)."""
+    if result.get("kind") == "report":
+        return result.get("state") in (DONE, WRONG, TODO) and isinstance(result.get("problems"), list)
+    return result.get("kind") in ("import", "import_exit", "missing", "exit")
+
+
 def report_from(name, outcome, timeout):
     """(Report, FileProblem or None) for an exercise's worker outcome."""
     cause = fatal_cause(outcome, timeout)
@@ -64,6 +71,10 @@ def report_from(name, outcome, timeout):
         report.fatal = True
         return report, None
     result = outcome.result
+    if not readable(result):
+        report.wrong("the worker's result was unreadable: does the code write to files it was not given?")
+        report.fatal = True
+        return report, None
     if result["kind"] in ("import", "import_exit", "missing"):
         problem = file_problem(result)
         report.wrong(problem.waiting_note())

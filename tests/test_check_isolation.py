@@ -230,3 +230,11 @@ def test_a_print_that_changes_the_notebook_is_named_there(tmp_path):
     assert code == 1
     assert re.search(r"^01_rnn_cell +wrong", out, re.M), out
     assert "(note: rnn_step_forward prints while it runs, and printed text is compared too" in out
+
+
+def test_a_damaged_result_file_is_not_read_as_a_verdict(tmp_path):
+    fake = '{"kind": "report", "state": "done"}'  # no problems list: not what the worker writes
+    line = f"import os, sys; open(sys.argv[-1], 'w').write({fake!r}); os._exit(0)"
+    code, out = run_check_cli(planted(tmp_path, line), "--only", "rnn_step_forward")
+    assert code == 1
+    assert "the worker's result was unreadable" in " ".join(out.split()), out
