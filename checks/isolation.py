@@ -12,8 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -46,8 +45,6 @@ class Outcome:
     flooded: bool = False
     lines: int = 0
     head: str = ""
-    seconds: float = 0.0
-    extra: dict = field(default_factory=dict)
 
     def first_output_line(self):
         return next((line.strip() for line in self.head.splitlines() if line.strip()), "")
@@ -85,11 +82,11 @@ def kill_group(proc):
         pass
 
 
-_running = set()  # workers alive now, so that Ctrl-C in the parent can stop them all
+RUNNING = set()  # processes running student code now, so that Ctrl-C in the parent can stop them all
 
 
 def stop_all():
-    for proc in list(_running):
+    for proc in list(RUNNING):
         kill_group(proc)
 
 
@@ -98,7 +95,6 @@ def run_worker(args, timeout, env=None):
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         result_path = Path(tmp) / "result.json"
         result_path.touch()
-        start = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "checks.worker", *map(str, args), str(result_path)],
             cwd=ROOT,
@@ -108,7 +104,7 @@ def run_worker(args, timeout, env=None):
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only the parent, which stops the workers
         )
-        _running.add(proc)
+        RUNNING.add(proc)
         counter = _OutputCounter(proc.stdout, lambda: kill_group(proc))
         counter.start()
         timed_out = False
@@ -119,7 +115,7 @@ def run_worker(args, timeout, env=None):
             kill_group(proc)
             proc.wait()
         finally:
-            _running.discard(proc)
+            RUNNING.discard(proc)
         counter.join(timeout=5)
         proc.stdout.close()
         text = result_path.read_text(encoding="utf-8", errors="replace")
@@ -134,7 +130,6 @@ def run_worker(args, timeout, env=None):
             flooded=counter.flooded,
             lines=counter.lines,
             head=counter.head.decode("utf-8", "replace"),
-            seconds=time.monotonic() - start,
         )
 
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .isolation import _running, child_env, kill_group
+from .isolation import RUNNING, child_env, kill_group
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -76,11 +76,11 @@ def _run(command, env):
         command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
-    _running.add(proc)
+    RUNNING.add(proc)
     try:
         out, _ = proc.communicate()
     finally:
-        _running.discard(proc)
+        RUNNING.discard(proc)
         kill_group(proc)  # the kernel or anything the student's code started must not outlive it
     return proc.returncode, out.decode("utf-8", "replace")
 
