@@ -23,7 +23,7 @@ test: setup data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m tools.stubs --check
-	$(PY) -m checks.references --verify
+	$(PY) -m tools.references --verify
 	$(PY) -m tools.notebooks --verify
 	$(PY) -m pytest
 
@@ -39,7 +39,7 @@ stubs: setup
 	$(PY) -m tools.stubs $(if $(FORCE),--force,)
 
 references: setup
-	$(PY) -m checks.references
+	$(PY) -m tools.references
 
 notebooks: setup data references
 	$(PY) -m tools.notebooks

@@ -22,23 +22,23 @@ help-students:
 	@echo "  make data                build the data sets in datasets/ (lab and check do it when needed)"
 
 # The virtual environment: created if missing, re-installed whenever requirements.txt changes.
-$(STAMP): requirements.txt tools/setup_venv.py
+$(STAMP): requirements.txt course/setup_venv.py
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "error: the course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) tools/setup_venv.py
+	$(PY) course/setup_venv.py
 	@touch $(STAMP)
 
 setup: $(STAMP)
 
 # The data sets are built locally (nothing is downloaded); rebuilt only if missing, changed or outdated.
 data: setup
-	@$(PY) -m tools.captioning_data
-	@$(PY) -m tools.text_data
+	@$(PY) -m course.captioning_data
+	@$(PY) -m course.text_data
 
 lab: setup data
-	$(PY) -m tools.lab
+	$(PY) -m course.lab
 
 check: setup data
 	@$(PY) -m checks --only "$(ONLY)" --timeout "$(TIMEOUT)" \

@@ -11,49 +11,23 @@ Shapes used below:
     H  hidden units
 """
 
-import contextlib
-
 import numpy as np
 
 from .shapes import expect_shapes
 
 
-def sigmoid(x, out=None):
-    """Logistic sigmoid, exact to float rounding for any input (no overflow warning at +-1e4).
+def sigmoid(x):
+    """Logistic sigmoid, 1 / (1 + exp(-x)), exact to float rounding for any input.
 
     Inputs:
     - x: array of any shape.
-    - out: optional array of x's shape to write the result into; x itself is allowed.
 
-    Returns an array of the same shape (out, if given), 1 / (1 + exp(-x)).
+    Returns an array of the same shape.
     """
     # For x < -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0, the right answer to float
-    # precision, so the overflow is harmless and its warning is silenced. This costs three passes over
-    # x; a two-branch version (np.where on the sign) is several times slower and no more exact.
+    # precision, so the overflow is harmless and its warning is silenced.
     with np.errstate(over="ignore"):
-        if out is None:
-            return 1.0 / (1.0 + np.exp(-x))
-        # The same steps written into out, so that no new arrays are made (the sequence layers use this).
-        np.negative(x, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        return np.divide(1.0, out, out=out)
-
-
-@contextlib.contextmanager
-def ufuncs_row_by_row():
-    """Inside this block, NumPy's elementwise functions work on column blocks such as a[:, H:2H] row by row.
-
-    A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
-    function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
-    holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
-    an add on a (100, 512) gate block takes 35 us with it and 22 us without. With a small buffer
-    NumPy works on each row where it lies. Results do not change, only the time; the buffer size is
-    restored on leaving.
-    """
-    with np.errstate():  # np.errstate also restores the buffer size when it exits
-        np.setbufsize(64)
-        yield
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -100,7 +74,10 @@ def rnn_step_backward(dnext_h, cache):
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
-    """A vanilla RNN over a whole sequence, one rnn_step_forward per time step.
+    """A vanilla RNN over a whole sequence: rnn_step_forward's formula at every time step.
+
+    The product x[:, t] @ Wx of a step does not depend on the previous state, so it is computed for all
+    steps at once, as one product over the N*T rows of x; only prev_h @ Wh waits for the loop.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -114,8 +91,8 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - cache: what rnn_backward needs (opaque to the caller).
     """
     expect_shapes("rnn_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D H"), Wh=(Wh, "H H"), b=(b, "H"))
-    # TODO: loop over time; each step starts from the hidden state the previous step produced
-    # TODO: (h0 for the first one); store every step's state in h and every step's cache.
+    # TODO: compute x @ Wx for all steps in one product (reshape x to (N*T, D) rows), then loop over
+    # TODO: time: each step adds prev_h @ Wh (h0 for the first step) and b, and applies tanh.
     raise NotImplementedError("rnn_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     return h, cache
 
@@ -123,9 +100,14 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def rnn_backward(dh, cache):
     """Backpropagation through time for a vanilla RNN over a whole sequence.
 
+    The loop walks the steps backwards and computes only what must be sequential: the gradient of every
+    step's pre-activation. The weights are shared by all steps, so each weight gradient is a sum over
+    steps of one product per step, which is one product over all N*T rows, taken after the loop.
+
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H). dh[:, t] is the gradient that
       reaches h[:, t] from outside the recurrence (e.g. from a loss at step t).
+    - cache: the cache returned by rnn_forward.
 
     Returns a tuple of:
     - dx: gradient of the inputs, shape (N, T, D).
@@ -135,8 +117,9 @@ def rnn_backward(dh, cache):
     - db: gradient of the bias, shape (H,).
     """
     expect_shapes("rnn_backward", dh=(dh, "N T H"))
-    # TODO: walk the steps backwards in time. The gradient reaching h[:, t] is dh[:, t] plus
-    # TODO: what flows back from step t+1; the weights are shared, so their gradients add up.
+    # TODO: walk the steps backwards in time. The gradient reaching h[:, t] is dh[:, t] plus what
+    # TODO: flows back from step t+1; keep every step's pre-activation gradient. After the loop, dx and
+    # TODO: the weight gradients are one product each over all N*T rows (summed over the steps).
     raise NotImplementedError("rnn_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     return dx, dh0, dWx, dWh, db
 
@@ -206,7 +189,10 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 
 def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
-    """An LSTM over a whole sequence. The cell state starts at c0, or at zero.
+    """An LSTM over a whole sequence: lstm_step_forward's formulas at every time step.
+
+    As in rnn_forward, x @ Wx (all four gates) is one product for all steps. The cell state starts at
+    c0, or at zero.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -226,8 +212,9 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
     if c0 is not None:
         expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
-    # TODO: like rnn_forward, but two states travel from step to step; the cell state starts at c0
-    # TODO: (zeros if c0 is None). With return_c, keep every step's cell state too and return (h, c, cache).
+    # TODO: as in rnn_forward, x @ Wx for all steps first; then the loop, where two states travel
+    # TODO: from step to step. The cell state starts at c0 (zeros if c0 is None). With return_c, keep
+    # TODO: every step's cell state too and return (h, c, cache).
     raise NotImplementedError("lstm_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     if return_c:
         return h, c, cache
@@ -236,6 +223,9 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
 
 def lstm_backward(dh, cache):
     """Backpropagation through time for an LSTM over a whole sequence.
+
+    As in rnn_backward, the loop computes every step's pre-activation gradient (the four gates');
+    dx and the weight gradients are one product each after it.
 
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H).
@@ -316,7 +306,9 @@ def gru_step_backward(dnext_h, cache):
 
 
 def gru_forward(x, h0, Wx, Wh, bx, bh):
-    """A GRU over a whole sequence.
+    """A GRU over a whole sequence: gru_step_forward's formulas at every time step.
+
+    As in rnn_forward, x @ Wx (all three blocks) is one product for all steps.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -339,13 +331,18 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
         bx=(bx, "G"),
         bh=(bh, "G"),
     )
-    # TODO: the same loop as rnn_forward, one gru_step_forward per step.
+    # TODO: the loop of rnn_forward with gru_step_forward's formulas: x @ Wx for all steps first, then
+    # TODO: per step the input part (+ bx), the hidden part prev_h @ Wh + bh, the gates, the new state.
     raise NotImplementedError("gru_forward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     return h, cache
 
 
 def gru_backward(dh, cache):
     """Backpropagation through time for a GRU over a whole sequence.
+
+    As in rnn_backward, the loop computes every step's pre-activation gradients, those of the input
+    part and of the hidden part (they differ only in the n block, where the hidden part is scaled by r);
+    dx and the weight and bias gradients are one product or sum each after it.
 
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H).
@@ -360,7 +357,8 @@ def gru_backward(dh, cache):
     - dbh: gradient of the hidden biases, shape (3H,).
     """
     expect_shapes("gru_backward", dh=(dh, "N T H"))
-    # TODO: the same walk back in time as rnn_backward, with two bias gradients to add up.
+    # TODO: the same walk back in time as rnn_backward, with gru_step_backward's formulas; the input
+    # TODO: and hidden parts get separate weight and bias gradients.
     raise NotImplementedError("gru_backward is not written yet: fill in its TODO in assignment/rnn_layers.py")
     return dx, dh0, dWx, dWh, dbx, dbh
 

@@ -3,7 +3,7 @@
 An exercise is checked on a few *cases*: fixed inputs, some of which switch off all but one term
 of the formula, so that the pattern of failing cases points at the mistake. Each case's expected
 outputs were computed once from ``solutions/`` and stored in ``reference_values.json``
-(``make references``); nothing here knows the solution.
+(by the maintainers' ``make references``); nothing here knows the solution.
 """
 
 import importlib
@@ -88,10 +88,21 @@ class Report:
             self.problems.append(message)
 
 
+def how_to_restore(maintainer_command):
+    """How to get back a file of the course that is missing or damaged, for whoever is running this.
+
+    In the course repository a maintainer's make target rebuilds it from solutions/; the student edition
+    has no solutions/ and no such target, only the file as it was handed out.
+    """
+    if (HERE.parent / "solutions").is_dir():
+        return f"rebuild it with `{maintainer_command}`"
+    return "it is part of the course as handed out: copy it from a fresh download of the course"
+
+
 def load_references(path=REFERENCE_FILE):
     """The stored expected outputs: {exercise: {case: {output: array}}}."""
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing; a maintainer rebuilds it with `make references`")
+        raise FileNotFoundError(f"{path} is missing: {how_to_restore('make references')}")
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {
         ex: {
@@ -253,7 +264,7 @@ def check_exercise(exercise, module, references):
     report = Report(exercise.name, location=function_location(module, exercise.name))
     expected_cases = references.get(exercise.name)
     if expected_cases is None:
-        raise KeyError(f"no reference values for {exercise.name}; run `make references`")
+        raise KeyError(f"no reference values for {exercise.name}: {how_to_restore('make references')}")
     # (The exercises it builds on live in their own modules; check_with_needs checks them there.)
     if not callable(resolve(module, exercise.name)):
         report.wrong(f"{module.__name__} has no function {exercise.name}")

@@ -1,7 +1,7 @@
 """The notebook phase of ``make check``: re-run each notebook whose exercises are all done.
 
 Notebooks run two at a time on a machine with two cores or more, each with one BLAS thread (the
-outputs do not depend on the thread count: ``make test`` re-runs every notebook with 1 and 2). A
+outputs do not depend on the thread count: the course's own tests re-run every notebook with 1 and 2). A
 notebook that matched its reference outputs is not re-run while nothing it uses has changed
 (``verdict_cache``). Rows appear in course order with the time each run took; on a terminal, a
 status line says which notebooks are running and for how long.

@@ -11,49 +11,23 @@ Shapes used below:
     H  hidden units
 """
 
-import contextlib
-
 import numpy as np
 
 from .shapes import expect_shapes
 
 
-def sigmoid(x, out=None):
-    """Logistic sigmoid, exact to float rounding for any input (no overflow warning at +-1e4).
+def sigmoid(x):
+    """Logistic sigmoid, 1 / (1 + exp(-x)), exact to float rounding for any input.
 
     Inputs:
     - x: array of any shape.
-    - out: optional array of x's shape to write the result into; x itself is allowed.
 
-    Returns an array of the same shape (out, if given), 1 / (1 + exp(-x)).
+    Returns an array of the same shape.
     """
     # For x < -709, exp(-x) overflows to inf and 1 / (1 + inf) = 0, the right answer to float
-    # precision, so the overflow is harmless and its warning is silenced. This costs three passes over
-    # x; a two-branch version (np.where on the sign) is several times slower and no more exact.
+    # precision, so the overflow is harmless and its warning is silenced.
     with np.errstate(over="ignore"):
-        if out is None:
-            return 1.0 / (1.0 + np.exp(-x))
-        # The same steps written into out, so that no new arrays are made (the sequence layers use this).
-        np.negative(x, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        return np.divide(1.0, out, out=out)
-
-
-@contextlib.contextmanager
-def ufuncs_row_by_row():
-    """Inside this block, NumPy's elementwise functions work on column blocks such as a[:, H:2H] row by row.
-
-    A gate's columns of a (N, 4H) array are not one contiguous block. NumPy runs an elementwise
-    function on such an operand by copying it, 8192 elements at a time, into a buffer, unless a buffer
-    holds less than a row. For a cell's cheap arithmetic the copying costs more than the arithmetic:
-    an add on a (100, 512) gate block takes 35 us with it and 22 us without. With a small buffer
-    NumPy works on each row where it lies. Results do not change, only the time; the buffer size is
-    restored on leaving.
-    """
-    with np.errstate():  # np.errstate also restores the buffer size when it exits
-        np.setbufsize(64)
-        yield
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
@@ -111,7 +85,10 @@ def rnn_step_backward(dnext_h, cache):
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
-    """A vanilla RNN over a whole sequence, one rnn_step_forward per time step.
+    """A vanilla RNN over a whole sequence: rnn_step_forward's formula at every time step.
+
+    The product x[:, t] @ Wx of a step does not depend on the previous state, so it is computed for all
+    steps at once, as one product over the N*T rows of x; only prev_h @ Wh waits for the loop.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -125,27 +102,18 @@ def rnn_forward(x, h0, Wx, Wh, b):
     - cache: what rnn_backward needs (opaque to the caller).
     """
     expect_shapes("rnn_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D H"), Wh=(Wh, "H H"), b=(b, "H"))
-    ### TODO: loop over time; each step starts from the hidden state the previous step produced
-    ### TODO: (h0 for the first one); store every step's state in h and every step's cache.
+    ### TODO: compute x @ Wx for all steps in one product (reshape x to (N*T, D) rows), then loop over
+    ### TODO: time: each step adds prev_h @ Wh (h0 for the first step) and b, and applies tanh.
     ### BEGIN SOLUTION
     N, T, D = x.shape
-    H = h0.shape[1]
-    dtype = np.result_type(x, h0, Wx, Wh, b)
-    # Speed: the input part of every step's pre-activation as one (N*T, D) @ (D, H) product rather
-    # than T thin ones; only prev_h @ Wh has to wait for the previous step. The array is time-major,
-    # (T, N, H), so that step t's slice is one contiguous block, and each step turns its slice into its
-    # hidden state in place: no per-step arrays to allocate, and h is filled as the loop goes.
-    h_tnh = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx + b).reshape(T, N, H).astype(dtype, copy=False)
-    step_caches = []
+    x_proj = (x.reshape(N * T, D) @ Wx).reshape(N, T, -1)
+    states = []
     prev_h = h0
     for t in range(T):
-        next_h = h_tnh[t]
-        next_h += prev_h @ Wh
-        np.tanh(next_h, out=next_h)
-        step_caches.append((x[:, t], prev_h, Wx, Wh, next_h))
-        prev_h = next_h
-    h = h_tnh.swapaxes(0, 1)  # (N, T, H), a view: the cache shares its memory, so do not change h in place
-    cache = step_caches
+        prev_h = np.tanh(x_proj[:, t] + prev_h @ Wh + b)
+        states.append(prev_h)
+    h = np.stack(states, axis=1)
+    cache = (x, h0, Wx, Wh, h)
     ### END SOLUTION
     return h, cache
 
@@ -153,9 +121,14 @@ def rnn_forward(x, h0, Wx, Wh, b):
 def rnn_backward(dh, cache):
     """Backpropagation through time for a vanilla RNN over a whole sequence.
 
+    The loop walks the steps backwards and computes only what must be sequential: the gradient of every
+    step's pre-activation. The weights are shared by all steps, so each weight gradient is a sum over
+    steps of one product per step, which is one product over all N*T rows, taken after the loop.
+
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H). dh[:, t] is the gradient that
       reaches h[:, t] from outside the recurrence (e.g. from a loss at step t).
+    - cache: the cache returned by rnn_forward.
 
     Returns a tuple of:
     - dx: gradient of the inputs, shape (N, T, D).
@@ -165,33 +138,24 @@ def rnn_backward(dh, cache):
     - db: gradient of the bias, shape (H,).
     """
     expect_shapes("rnn_backward", dh=(dh, "N T H"))
-    ### TODO: walk the steps backwards in time. The gradient reaching h[:, t] is dh[:, t] plus
-    ### TODO: what flows back from step t+1; the weights are shared, so their gradients add up.
+    ### TODO: walk the steps backwards in time. The gradient reaching h[:, t] is dh[:, t] plus what
+    ### TODO: flows back from step t+1; keep every step's pre-activation gradient. After the loop, dx and
+    ### TODO: the weight gradients are one product each over all N*T rows (summed over the steps).
     ### BEGIN SOLUTION
-    N, T, H = dh.shape
-    step_caches = cache
-    Wx, Wh = step_caches[0][2], step_caches[0][3]
-    # Speed: the loop computes only what must be sequential, the pre-activation gradients da of every
-    # step (time-major, so that each step's block is contiguous). dx and the weight gradients, sums
-    # over steps of products with da, are then one product each.
-    da_all = np.empty((T, N, H), dtype=dh.dtype)
-    dprev_h = np.zeros((N, H), dtype=dh.dtype)
+    x, h0, Wx, Wh, h = cache
+    N, T, D = x.shape
+    H = h0.shape[1]
+    da = np.empty_like(h)
+    dprev_h = np.zeros_like(h0)
     for t in reversed(range(T)):
-        next_h = step_caches[t][4]
-        da = da_all[t]
-        np.add(dh[:, t], dprev_h, out=da)
-        da *= 1.0 - next_h**2
-        dprev_h = da @ Wh.T
+        da[:, t] = (dh[:, t] + dprev_h) * (1.0 - h[:, t] ** 2)
+        dprev_h = da[:, t] @ Wh.T
     dh0 = dprev_h
-    # sum_t x_t.T @ da_t is X.T @ DA with the steps stacked as rows, in the same (time-major) order;
-    # np.stack copies, a small price next to the products.
-    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
-    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
-    DA = da_all.reshape(T * N, H)
-    dx = (DA @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
-    dWx = xs.T @ DA
-    dWh = prev_hs.T @ DA
-    db = DA.sum(axis=0)
+    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # the state each step started from
+    dx = (da.reshape(N * T, H) @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da.reshape(N * T, H)
+    dWh = prev_h.reshape(N * T, H).T @ da.reshape(N * T, H)
+    db = da.sum(axis=(0, 1))
     ### END SOLUTION
     return dx, dh0, dWx, dWh, db
 
@@ -288,7 +252,10 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
 
 
 def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
-    """An LSTM over a whole sequence. The cell state starts at c0, or at zero.
+    """An LSTM over a whole sequence: lstm_step_forward's formulas at every time step.
+
+    As in rnn_forward, x @ Wx (all four gates) is one product for all steps. The cell state starts at
+    c0, or at zero.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -308,38 +275,32 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
     if c0 is not None:
         expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
-    ### TODO: like rnn_forward, but two states travel from step to step; the cell state starts at c0
-    ### TODO: (zeros if c0 is None). With return_c, keep every step's cell state too and return (h, c, cache).
+    ### TODO: as in rnn_forward, x @ Wx for all steps first; then the loop, where two states travel
+    ### TODO: from step to step. The cell state starts at c0 (zeros if c0 is None). With return_c, keep
+    ### TODO: every step's cell state too and return (h, c, cache).
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
-    dtype = np.result_type(x, h0, Wx, Wh, b)
-    # Speed, as in rnn_forward: the input projection of all steps in one product, time-major. Step t
-    # adds prev_h @ Wh to its slice and overwrites it with the activations, so the cache's i, f, o, g
-    # are views of one array instead of four new ones per step; h, c and tanh(c) are filled likewise.
-    # The bias is added in place: `... @ Wx + b` would make a second array this large, and fresh
-    # memory costs page faults.
-    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx).reshape(T, N, 4 * H).astype(dtype, copy=False)
-    gates += b
-    h_tnh, c_tnh, tanh_c = np.empty((3, T, N, H), dtype=dtype)
-    prev_h, prev_c = h0, (np.zeros_like(h0) if c0 is None else c0)
-    step_caches = []
-    with ufuncs_row_by_row():
-        for t in range(T):
-            a = gates[t]
-            a += prev_h @ Wh
-            sigmoid(a[:, : 3 * H], out=a[:, : 3 * H])  # the three sigmoid gates in one call
-            np.tanh(a[:, 3 * H :], out=a[:, 3 * H :])
-            i, f, o, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-            np.multiply(f, prev_c, out=c_tnh[t])
-            c_tnh[t] += i * g
-            np.tanh(c_tnh[t], out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=h_tnh[t])
-            step_caches.append((x[:, t], prev_h, prev_c, Wx, Wh, i, f, o, g, tanh_c[t]))
-            prev_h, prev_c = h_tnh[t], c_tnh[t]
-    # (N, T, H) views: the cache shares their memory, so do not change h or c in place.
-    h, c = h_tnh.swapaxes(0, 1), c_tnh.swapaxes(0, 1)
-    cache = step_caches
+    x_proj = (x.reshape(N * T, D) @ Wx).reshape(N, T, 4 * H)
+    prev_h = h0
+    prev_c = np.zeros_like(h0) if c0 is None else c0
+    hs, cs, steps = [], [], []
+    for t in range(T):
+        a = x_proj[:, t] + prev_h @ Wh + b
+        i = sigmoid(a[:, :H])
+        f = sigmoid(a[:, H : 2 * H])
+        o = sigmoid(a[:, 2 * H : 3 * H])
+        g = np.tanh(a[:, 3 * H :])
+        next_c = f * prev_c + i * g
+        tanh_c = np.tanh(next_c)
+        next_h = o * tanh_c
+        steps.append((prev_c, i, f, o, g, tanh_c))
+        hs.append(next_h)
+        cs.append(next_c)
+        prev_h, prev_c = next_h, next_c
+    h = np.stack(hs, axis=1)
+    c = np.stack(cs, axis=1)
+    cache = (x, h0, Wx, Wh, h, steps)
     ### END SOLUTION
     if return_c:
         return h, c, cache
@@ -348,6 +309,9 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
 
 def lstm_backward(dh, cache):
     """Backpropagation through time for an LSTM over a whole sequence.
+
+    As in rnn_backward, the loop computes every step's pre-activation gradient (the four gates');
+    dx and the weight gradients are one product each after it.
 
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H).
@@ -364,35 +328,28 @@ def lstm_backward(dh, cache):
     ### TODO: as in rnn_backward, but the cell state's gradient also flows back from step to step
     ### TODO: (the last step's cell state gets none from outside).
     ### BEGIN SOLUTION
-    N, T, H = dh.shape
-    step_caches = cache
-    Wx, Wh = step_caches[0][3], step_caches[0][4]
-    # Speed: as in rnn_backward, the loop only computes the gate gradients da of every step (the blocks
-    # of da are column blocks: see ufuncs_row_by_row).
-    da_all = np.empty((T, N, 4 * H), dtype=dh.dtype)
-    dprev_h = np.zeros((N, H), dtype=dh.dtype)
-    dprev_c = np.zeros((N, H), dtype=dh.dtype)
-    with ufuncs_row_by_row():
-        for t in reversed(range(T)):
-            _, _, prev_c, _, _, i, f, o, g, tanh_c = step_caches[t]
-            dnext_h = dh[:, t] + dprev_h
-            dc = dprev_c + dnext_h * o * (1.0 - tanh_c**2)
-            da = da_all[t]
-            da[:, :H] = dc * g * i * (1.0 - i)
-            da[:, H : 2 * H] = dc * prev_c * f * (1.0 - f)
-            da[:, 2 * H : 3 * H] = dnext_h * tanh_c * o * (1.0 - o)
-            da[:, 3 * H :] = dc * i * (1.0 - g**2)
-            dprev_c = dc * f
-            dprev_h = da @ Wh.T
+    x, h0, Wx, Wh, h, steps = cache
+    N, T, D = x.shape
+    H = h0.shape[1]
+    da = np.empty((N, T, 4 * H), dtype=h.dtype)
+    dprev_h = np.zeros_like(h0)
+    dprev_c = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        prev_c, i, f, o, g, tanh_c = steps[t]
+        dnext_h = dh[:, t] + dprev_h
+        dc = dprev_c + dnext_h * o * (1.0 - tanh_c**2)
+        da[:, t, :H] = dc * g * i * (1.0 - i)  # through i = sigmoid(a_i), and so on for f, o, g
+        da[:, t, H : 2 * H] = dc * prev_c * f * (1.0 - f)
+        da[:, t, 2 * H : 3 * H] = dnext_h * tanh_c * o * (1.0 - o)
+        da[:, t, 3 * H :] = dc * i * (1.0 - g**2)
+        dprev_c = dc * f
+        dprev_h = da[:, t] @ Wh.T
     dh0 = dprev_h
-    # One product each for what the step functions computed step by step, as in rnn_backward.
-    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
-    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
-    DA = da_all.reshape(T * N, 4 * H)
-    dx = (DA @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
-    dWx = xs.T @ DA
-    dWh = prev_hs.T @ DA
-    db = DA.sum(axis=0)
+    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # the state each step started from
+    dx = (da.reshape(N * T, 4 * H) @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ da.reshape(N * T, 4 * H)
+    dWh = prev_h.reshape(N * T, H).T @ da.reshape(N * T, 4 * H)
+    db = da.sum(axis=(0, 1))
     ### END SOLUTION
     return dx, dh0, dWx, dWh, db
 
@@ -484,7 +441,9 @@ def gru_step_backward(dnext_h, cache):
 
 
 def gru_forward(x, h0, Wx, Wh, bx, bh):
-    """A GRU over a whole sequence.
+    """A GRU over a whole sequence: gru_step_forward's formulas at every time step.
+
+    As in rnn_forward, x @ Wx (all three blocks) is one product for all steps.
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -507,51 +466,37 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
         bx=(bx, "G"),
         bh=(bh, "G"),
     )
-    ### TODO: the same loop as rnn_forward, one gru_step_forward per step.
+    ### TODO: the loop of rnn_forward with gru_step_forward's formulas: x @ Wx for all steps first, then
+    ### TODO: per step the input part (+ bx), the hidden part prev_h @ Wh + bh, the gates, the new state.
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
-    dtype = np.result_type(x, h0, Wx, Wh, bx, bh)
-    # Speed, as in lstm_forward: the input part of all three gates for all steps in one product,
-    # time-major, the bias added in place. Step t overwrites its r and z blocks with the gates and its
-    # n block with the candidate, so the cache's r, z, n are views of one array; gh is one scratch
-    # array for every step's prev_h @ Wh + bh.
-    gates = (x.swapaxes(0, 1).reshape(T * N, D) @ Wx).reshape(T, N, 3 * H).astype(dtype, copy=False)
-    gates += bx
-    # One allocation for the two (and in gru_backward): in a fresh process, as `make check` times it,
-    # separate arrays measured up to 10% slower, from the page faults of their fresh memory.
-    gh_n_all, h_tnh = np.empty((2, T, N, H), dtype=dtype)
-    gh = np.empty((N, 3 * H), dtype=dtype)
+    x_proj = (x.reshape(N * T, D) @ Wx).reshape(N, T, 3 * H)
     prev_h = h0
-    step_caches = []
-    with ufuncs_row_by_row():
-        for t in range(T):
-            # gru_step_forward without x @ Wx; r and z in one sigmoid call.
-            np.matmul(prev_h, Wh, out=gh)
-            gh += bh
-            rz = gates[t, :, : 2 * H]
-            rz += gh[:, : 2 * H]
-            sigmoid(rz, out=rz)
-            r, z = rz[:, :H], rz[:, H:]
-            gh_n = gh_n_all[t]
-            gh_n[...] = gh[:, 2 * H :]  # backward needs it; gh itself is overwritten next step
-            n = gates[t, :, 2 * H :]
-            n += r * gh_n
-            np.tanh(n, out=n)
-            next_h = h_tnh[t]
-            np.subtract(prev_h, n, out=next_h)  # (1 - z) * n + z * prev_h = n + z * (prev_h - n)
-            next_h *= z
-            next_h += n
-            step_caches.append((x[:, t], prev_h, Wx, Wh, r, z, n, gh_n))
-            prev_h = next_h
-    h = h_tnh.swapaxes(0, 1)  # (N, T, H), a view: the cache shares its memory, so do not change h in place
-    cache = step_caches
+    hs, steps = [], []
+    for t in range(T):
+        gx = x_proj[:, t] + bx
+        gh = prev_h @ Wh + bh
+        r = sigmoid(gx[:, :H] + gh[:, :H])
+        z = sigmoid(gx[:, H : 2 * H] + gh[:, H : 2 * H])
+        gh_n = gh[:, 2 * H :]
+        n = np.tanh(gx[:, 2 * H :] + r * gh_n)
+        next_h = (1.0 - z) * n + z * prev_h
+        steps.append((r, z, n, gh_n))
+        hs.append(next_h)
+        prev_h = next_h
+    h = np.stack(hs, axis=1)
+    cache = (x, h0, Wx, Wh, h, steps)
     ### END SOLUTION
     return h, cache
 
 
 def gru_backward(dh, cache):
     """Backpropagation through time for a GRU over a whole sequence.
+
+    As in rnn_backward, the loop computes every step's pre-activation gradients, those of the input
+    part and of the hidden part (they differ only in the n block, where the hidden part is scaled by r);
+    dx and the weight and bias gradients are one product or sum each after it.
 
     Inputs:
     - dh: upstream gradient of every hidden state, shape (N, T, H).
@@ -566,37 +511,32 @@ def gru_backward(dh, cache):
     - dbh: gradient of the hidden biases, shape (3H,).
     """
     expect_shapes("gru_backward", dh=(dh, "N T H"))
-    ### TODO: the same walk back in time as rnn_backward, with two bias gradients to add up.
+    ### TODO: the same walk back in time as rnn_backward, with gru_step_backward's formulas; the input
+    ### TODO: and hidden parts get separate weight and bias gradients.
     ### BEGIN SOLUTION
-    N, T, H = dh.shape
-    step_caches = cache
-    Wx, Wh = step_caches[0][2], step_caches[0][3]
-    # Speed: as in lstm_backward, the loop only computes the pre-activation gradients of every step
-    # (time-major); the input and hidden parts differ only in the n block, scaled by r for the hidden part.
-    dgx_all, dgh_all = np.empty((2, T, N, 3 * H), dtype=dh.dtype)
-    dprev_h = np.zeros((N, H), dtype=dh.dtype)
-    with ufuncs_row_by_row():
-        for t in reversed(range(T)):
-            _, prev_h, _, _, r, z, n, gh_n = step_caches[t]
-            dnext_h = dh[:, t] + dprev_h
-            dgx, dgh = dgx_all[t], dgh_all[t]
-            dan = dgx[:, 2 * H :] = dnext_h * (1.0 - z) * (1.0 - n**2)
-            dgx[:, :H] = dan * gh_n * r * (1.0 - r)
-            dgx[:, H : 2 * H] = dnext_h * (prev_h - n) * z * (1.0 - z)
-            dgh[:, : 2 * H] = dgx[:, : 2 * H]
-            dgh[:, 2 * H :] = dan * r
-            dprev_h = dnext_h * z + dgh @ Wh.T
+    x, h0, Wx, Wh, h, steps = cache
+    N, T, D = x.shape
+    H = h0.shape[1]
+    prev_h = np.concatenate([h0[:, None], h[:, :-1]], axis=1)  # the state each step started from
+    dgx = np.empty((N, T, 3 * H), dtype=h.dtype)
+    dgh = np.empty_like(dgx)
+    dprev_h = np.zeros_like(h0)
+    for t in reversed(range(T)):
+        r, z, n, gh_n = steps[t]
+        dnext_h = dh[:, t] + dprev_h
+        dan = dnext_h * (1.0 - z) * (1.0 - n**2)  # through n = tanh(a_n)
+        dgx[:, t, :H] = dan * gh_n * r * (1.0 - r)  # through r = sigmoid(a_r)
+        dgx[:, t, H : 2 * H] = dnext_h * (prev_h[:, t] - n) * z * (1.0 - z)  # through z = sigmoid(a_z)
+        dgx[:, t, 2 * H :] = dan
+        dgh[:, t, : 2 * H] = dgx[:, t, : 2 * H]  # r and z: the hidden part's gradient is the input part's
+        dgh[:, t, 2 * H :] = dan * r  # n: the hidden part is scaled by r
+        dprev_h = dnext_h * z + dgh[:, t] @ Wh.T
     dh0 = dprev_h
-    # One product each for what the step functions computed step by step, as in rnn_backward.
-    xs = np.stack([step[0] for step in step_caches]).reshape(T * N, -1)
-    prev_hs = np.stack([step[1] for step in step_caches]).reshape(T * N, H)
-    DGX = dgx_all.reshape(T * N, -1)
-    dx = (DGX @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)
-    dWx = xs.T @ DGX
-    dbx = DGX.sum(axis=0)
-    DGH = dgh_all.reshape(T * N, -1)
-    dWh = prev_hs.T @ DGH
-    dbh = DGH.sum(axis=0)
+    dx = (dgx.reshape(N * T, 3 * H) @ Wx.T).reshape(N, T, D)
+    dWx = x.reshape(N * T, D).T @ dgx.reshape(N * T, 3 * H)
+    dWh = prev_h.reshape(N * T, H).T @ dgh.reshape(N * T, 3 * H)
+    dbx = dgx.sum(axis=(0, 1))
+    dbh = dgh.sum(axis=(0, 1))
     ### END SOLUTION
     return dx, dh0, dWx, dWh, dbx, dbh
 

@@ -8,8 +8,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 
+from course.lab import NOTEBOOKS, lab_command
 from tests.helpers import ROOT
-from tools.lab import NOTEBOOKS, lab_command
 
 TOKEN = "course-test-token"
 

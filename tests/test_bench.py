@@ -27,6 +27,7 @@ def test_bench_skips_unwritten_stubs_with_a_line_saying_so(tmp_path):
     text = bench(tmp_path)
     assert "| float64 |" in text and "| float32 |" in text and "with openblas" in text
     assert len(rows(text, "solutions")) == len(rows(text, "matmul floor")) == 6  # 3 cells x 2 dtypes
+    assert len(rows(text, "tuned")) == 6
     assert rows(text, "assignment") == []
     for cell in ("rnn", "lstm", "gru"):
         assert f"assignment/: {cell}_forward or {cell}_backward is not written yet" in text

@@ -6,6 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
+from course import captioning_data
 from solutions.coco_utils import (
     CaptioningDataError,
     captions_by_image,
@@ -14,7 +15,6 @@ from solutions.coco_utils import (
     load_image,
     sample_coco_minibatch,
 )
-from tools import captioning_data
 
 SMALL = {"train": 40, "val": 12}
 

@@ -5,9 +5,9 @@ import shutil
 
 from checks.core import load_references
 from checks.notebook_runs import REFERENCE_NOTEBOOKS
-from checks.references import compute, stale_values
 from tests.helpers import ROOT
 from tools.notebooks import verify, write_student_copy
+from tools.references import compute, stale_values
 
 
 def test_reference_values_match_the_solutions_and_a_changed_one_is_caught():

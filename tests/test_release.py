@@ -31,8 +31,15 @@ def test_the_student_edition_holds_no_solution_code(release):
     assert leaks(release, solution_bodies()) == []
     files = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".ci/"))]
-    assert not {"tools/stubs.py", "tools/markers.py", "tools/notebooks.py", "tools/release.py"} & files
-    assert "checks/references.py" not in files and "requirements-oracle.txt" not in files
+    assert not [f for f in files if f.startswith("tools/")] and "requirements-oracle.txt" not in files
+    for folder in ("assignment", "checks", "course", "notebooks"):  # the folders that ship, whole
+        shipped = {f for f in files if f.startswith(f"{folder}/") and not f.startswith("checks/pristine_")}
+        in_repo = {
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(p.parts)
+        }
+        assert shipped == in_repo - {"assignment/.stubs-manifest.json"}, folder
     assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py", "docs/conventions.md"} <= files
     assert "make test" not in (release / "README.md").read_text()
     with zipfile.ZipFile(release.parent / "rnn-course.zip") as archive:
@@ -52,6 +59,33 @@ def test_nothing_in_the_repository_or_the_edition_points_outside_itself(release)
                     "../" + "shared",
                 )  # (so this file does not match itself)
                 assert not any(o in text for o in outside), path
+
+
+def stray_make_commands(tree):
+    """Each `make X` in the tree's text that is neither a target of its Makefile nor the maintainers'."""
+    targets = set()
+    for makefile in ("student.mk", "Makefile"):
+        targets |= set(re.findall(r"^([a-z-]+):", (tree / makefile).read_text(), flags=re.M))
+    found = []
+    for path in tree.rglob("*"):
+        if path.suffix not in {".py", ".md", ".txt", ".ipynb", ".mk"} or "reference_notebooks" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for target in re.findall(r"make ([a-z][a-z-]*)", line):
+                if target not in targets and "maintainer" not in line:
+                    found.append(f"{path.relative_to(tree)}:{number}: make {target}")
+    return found
+
+
+def test_the_edition_sends_nobody_to_a_command_it_does_not_have(release):
+    assert stray_make_commands(release) == []
+
+
+def test_the_command_search_finds_a_maintainers_command(release, tmp_path):
+    for name in ("student.mk", "Makefile"):
+        shutil.copy2(release / name, tmp_path / name)
+    (tmp_path / "README.md").write_text("Run `make check`.\nThen run `make references`.\n")
+    assert stray_make_commands(tmp_path) == ["README.md:2: make references"]
 
 
 def test_the_leak_search_finds_solution_code(tmp_path):
@@ -75,7 +109,7 @@ def release_venv(tmp_path, release):
         text=True,
     ).strip()
     Path(purelib, "borrowed.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(venv / "bin" / "python"), "tools/setup_venv.py"], cwd=release, check=True)
+    subprocess.run([str(venv / "bin" / "python"), "course/setup_venv.py"], cwd=release, check=True)
     (venv / ".installed").touch()  # what `make setup` leaves behind: the packages are in place
     return venv
 

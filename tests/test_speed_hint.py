@@ -1,5 +1,6 @@
 """The speed line of `make check`: what it says, and that slow code gets the hint (no timing asserted)."""
 
+import json
 import statistics
 
 import numpy as np
@@ -11,11 +12,11 @@ from tests.mutants import MUTANTS
 
 
 def test_a_time_near_the_floor_gets_no_hint_and_a_far_slower_one_does():
-    line, hint = speed.verdict("lstm", seconds=0.060, floor=0.040)
+    line, hint = speed.verdict("lstm", seconds=0.060, floor=0.040, reference=1.42)
     assert (
         "lstm_forward + lstm_backward" in line
         and "60 ms, 1.5x the matrix products" in line
-        and "about 1.3x to 1.6x" in line
+        and "(the reference solution: 1.4x)" in line
     )
     assert hint is None
     line, hint = speed.verdict("lstm", seconds=0.200, floor=0.040)
@@ -83,3 +84,16 @@ def test_no_speed_line_while_an_exercise_of_that_cell_is_wrong(tmp_path):
     assert code == 1
     assert "rnn_forward + rnn_backward" not in out
     assert "lstm_forward + lstm_backward (N=32" in out
+
+
+def test_the_reference_ratio_quoted_is_the_one_make_bench_measured(tmp_path):
+    """The number comes from checks/speed_reference.json, which `make bench` writes, never from the code."""
+    stored = json.loads(speed.REFERENCE_FILE.read_text())
+    assert list(stored["shape"]) == list(speed.SHAPE) and stored["dtype"] == "float64"
+    for cell in speed.GATES:
+        assert 1.0 < stored["ratio_to_floor"][cell] < speed.FAR_SLOWER  # a measured multiple of the floor
+        line, _ = speed.verdict(cell, seconds=0.060, floor=0.040)
+        assert f"(the reference solution: {stored['ratio_to_floor'][cell]:.1f}x)" in line
+    (tmp_path / "bad.json").write_text("{")
+    assert speed.reference_ratio("rnn", tmp_path / "bad.json") is None
+    assert speed.reference_ratio("rnn", tmp_path / "missing.json") is None

@@ -4,6 +4,7 @@
 
 Compares, in one run and alternating between them so that machine noise hits all alike:
 - the solutions (solutions/rnn_layers.py);
+- the same layers tuned for the last few percent (tools/tuned_rnn_layers.py, maintainers only);
 - the student's assignment/, for each cell whose functions are written (otherwise a line says so);
 - PyTorch's nn.RNN / nn.LSTM / nn.GRU on the CPU, same dtype, shapes and thread count (if installed);
 - the "matmul floor": the matrix products the computation cannot avoid, timed at this machine's BLAS
@@ -16,6 +17,7 @@ backward (our cache; PyTorch's saved tensors).
 import argparse
 import functools
 import importlib
+import json
 import os
 import platform
 import statistics
@@ -132,6 +134,24 @@ def blas_line(threads):
     return f"NumPy {np.__version__} with " + ", ".join(parts) + f"; PyTorch threads set to {threads}"
 
 
+def write_speed_reference(measured, machine_lines, path=speed.REFERENCE_FILE):
+    """Record the reference solution's ratios to the floor, which `make check`'s speed line quotes."""
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    record = {
+        "about": "written by `make bench`: the reference solution's forward+backward time over the matmul "
+        "floor, median of side-by-side repeats, at checks/speed.py's SHAPE in float64",
+        "shape": list(speed.SHAPE),
+        "dtype": "float64",
+        "measured_on": " ".join(line.removeprefix("- ") for line in machine_lines),
+        "ratio_to_floor": {**stored.get("ratio_to_floor", {}), **measured},
+    }
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    print(f"(the reference ratios the speed line quotes: {path})")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
@@ -144,6 +164,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     solutions = importlib.import_module("solutions.rnn_layers")
+    tuned = importlib.import_module("tools.tuned_rnn_layers")
     assignment = importlib.import_module(f"{args.package}.rnn_layers")
     try:
         import torch
@@ -163,6 +184,7 @@ def main(argv=None):
         "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     notes = []
+    measured = {}  # cell: the solutions' float64 ratio to the floor at the shape `make check` times
     for cell in args.cells:
         student = implemented(assignment, cell)
         if not student:
@@ -174,7 +196,7 @@ def main(argv=None):
                 problem = Problem(cell, shape, dtype)
                 repeats = 3 if args.quick else (11 if shape == "captioning" else 15)
                 x, h0, params, dh = problem.arrays()
-                runners = {"solutions": numpy_runner(solutions, cell)}
+                runners = {"solutions": numpy_runner(solutions, cell), "tuned": numpy_runner(tuned, cell)}
                 if student:
                     runners[args.package] = numpy_runner(assignment, cell)
                 if torch is not None:
@@ -192,6 +214,8 @@ def main(argv=None):
                     if "PyTorch" in times:
                         to_torch = f"{speed.median_ratio(times[name], times['PyTorch']):.2f}"
                     to_floor = speed.median_ratio(times[name], times["matmul floor"])
+                    if name == "solutions" and dtype == np.float64 and SHAPES[shape] == speed.SHAPE:
+                        measured[cell] = round(to_floor, 2)
                     lines.append(
                         f"| {cell} | {shape} {SHAPES[shape]} | {np.dtype(dtype).name} | {name} | "
                         f"{1e3 * median[name]:.2f} | {to_torch} | {to_floor:.2f} | {memory / 2**20:.1f} |"
@@ -202,6 +226,8 @@ def main(argv=None):
                 )
                 print(lines[-1], flush=True)
     text = "\n".join(lines + [""] + notes) + "\n"
+    if measured and not args.quick:
+        write_speed_reference(measured, lines[:2])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print()

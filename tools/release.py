@@ -18,23 +18,21 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "release_files"
 NAME = "rnn-course"
 
-# What a student needs, relative to the repository root; directories are copied whole.
+# What a student needs, relative to the repository root. The folders that ship are copied whole, so the
+# layout shows the boundary: assignment/, notebooks/, checks/ and course/ ship; solutions/, tools/ and
+# tests/ never do (README.md, "Who each folder is for").
 INCLUDE = [
     "assignment",
     "checks",
+    "course",
     "notebooks",
     "datasets/README.md",
     "docs/conventions.md",
     "requirements.txt",
     "student.mk",
-    "tools/__init__.py",
-    "tools/captioning_data.py",
-    "tools/text_data.py",
-    "tools/lab.py",
-    "tools/setup_venv.py",
 ]
-# Inside those, what is for maintainers only or generated on the way.
-EXCLUDE_NAMES = {"__pycache__", ".ipynb_checkpoints", ".backup", ".stubs-manifest.json", "references.py"}
+# Generated on the way, never part of the edition.
+EXCLUDE_NAMES = {"__pycache__", ".ipynb_checkpoints", ".backup", ".stubs-manifest.json"}
 
 
 def solution_bodies(solutions=ROOT / "solutions"):

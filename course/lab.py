@@ -1,6 +1,6 @@
 """Start JupyterLab on notebooks/ with the course's kernel (what `make lab` runs).
 
-    python -m tools.lab [--port N] [--no-browser]
+    python -m course.lab [--port N] [--no-browser]
 
 A browser is opened only where there is a display to show it on.
 """

@@ -1,6 +1,6 @@
 """The scenes captioning data set: rendered images of simple objects with captions from a small grammar.
 
-    python -m tools.captioning_data [--out DIR]       (``make data`` runs it when needed)
+    python -m course.captioning_data [--out DIR]       (``make data`` runs it when needed)
 
 Each image is 64x64 RGB: one object (a quarter of the images) or two, each a circle, square or triangle,
 small or large, in one of five colours, on an unevenly lit grey background. Two objects stand in a clear

@@ -1,6 +1,6 @@
 """The character language model's text: Python's own documentation, which every Python installation has.
 
-    python -m tools.text_data [--out DIR]       (``make data`` runs it when needed)
+    python -m course.text_data [--out DIR]       (``make data`` runs it when needed)
 
 ``pydoc_data.topics`` (the text ``help()`` shows for keywords and topics) ships inside CPython's standard
 library, so the text is on every machine with no download. Topics are taken in sorted order; every tenth

@@ -1,7 +1,7 @@
 """Compute the reference outputs of every check case from ``solutions/`` (``make references``).
 
-python -m checks.references            rewrite checks/reference_values.json
-python -m checks.references --verify   exit 1 if the stored values no longer match solutions/
+python -m tools.references            rewrite checks/reference_values.json
+python -m tools.references --verify   exit 1 if the stored values no longer match solutions/
 """
 
 import argparse
@@ -11,8 +11,8 @@ import sys
 
 import numpy as np
 
-from .core import REFERENCE_FILE, load_references, normwise_error, reference_outputs
-from .registry import EXERCISES
+from checks.core import REFERENCE_FILE, load_references, normwise_error, reference_outputs
+from checks.registry import EXERCISES
 
 
 def compute(package="solutions"):
