@@ -15,14 +15,25 @@ _counter = itertools.count()
 
 
 def replace_function(source, new_function):
-    """`source` with the top-level function of the same name replaced by `new_function`."""
-    name = ast.parse(new_function).body[0].name
-    lines = source.splitlines(keepends=True)
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
-            start, end = node.lineno - 1, node.end_lineno
-            return "".join(lines[:start]) + new_function.strip("\n") + "\n" + "".join(lines[end:])
-    raise KeyError(f"no top-level function {name} in the source")
+    """`source` with each top-level function of `new_function` replacing the one of the same name.
+
+    A mutant of a sequence backward that calls the step backward comes with the forward that makes the
+    cache it reads (a list of step caches), so `new_function` may hold several functions.
+    """
+    new_lines = new_function.strip("\n").splitlines(keepends=True)
+    for node in reversed(ast.parse(new_function.strip("\n")).body):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        text = "".join(new_lines[node.lineno - 1 : node.end_lineno])
+        lines = source.splitlines(keepends=True)
+        for old in ast.parse(source).body:
+            if isinstance(old, ast.FunctionDef) and old.name == node.name:
+                start, end = old.lineno - 1, old.end_lineno
+                source = "".join(lines[:start]) + text.rstrip("\n") + "\n" + "".join(lines[end:])
+                break
+        else:
+            raise KeyError(f"no top-level function {node.name} in the source")
+    return source
 
 
 def make_package(parent, functions=(), module="rnn_layers", modules=None, name="assignment"):

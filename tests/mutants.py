@@ -4,7 +4,9 @@ Each mutant is the whole replacement function. `hint` is a piece of text the stu
 must contain (it names the likely mistake), or None where any clear report will do.
 """
 
+import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -14,6 +16,41 @@ class Mutant:
     source: str
     hint: str = None
     module: str = "rnn_layers"  # otherwise `source` is the whole text of that module
+
+
+# The forward that goes with a backward calling rnn_step_backward: its cache is the list of step caches.
+# (The solution's forward keeps whole-sequence arrays instead; a student writes the two as a pair.)
+RNN_FORWARD_STEPWISE = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, _ = x.shape
+    h = np.empty((N, T, h0.shape[1]))
+    prev_h, caches = h0, []
+    for t in range(T):
+        prev_h, cache = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b)
+        h[:, t] = prev_h
+        caches.append(cache)
+    return h, caches
+"""
+
+
+def stepwise(backward):
+    """A backward that reads a list of step caches, with the forward that makes one."""
+    return RNN_FORWARD_STEPWISE + backward
+
+
+def from_solution(function, *pairs):
+    """The reference's own `function` with each (old, new) text replaced: a mistake in its style.
+
+    Every `old` must be there, so a changed reference cannot silently make the mutant correct.
+    """
+    source = (Path(__file__).resolve().parents[1] / "solutions" / "rnn_layers.py").read_text()
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+    text = "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno]) + "\n"
+    for old, new in pairs:
+        assert text.count(old) == 1, f"mutant edit does not apply to {function}: {old!r}"
+        text = text.replace(old, new)
+    return text
 
 
 MUTANTS = [
@@ -232,7 +269,8 @@ def rnn_step_backward(dnext_h, cache):
     Mutant(
         "rnn_backward",
         "upstream gradient added only at the last step",
-        """
+        stepwise(
+            """
 def rnn_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -242,13 +280,15 @@ def rnn_backward(dh, cache):
         dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dprev_h, cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
-""",
+"""
+        ),
         "added at every step",
     ),
     Mutant(
         "rnn_backward",
         "gradient not carried back through time",
-        """
+        stepwise(
+            """
 def rnn_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -257,13 +297,15 @@ def rnn_backward(dh, cache):
         dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t], cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
-""",
+"""
+        ),
         "stops at the last step",
     ),
     Mutant(
         "rnn_backward",
         "weight gradients overwritten, not accumulated",
-        """
+        stepwise(
+            """
 def rnn_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -271,13 +313,15 @@ def rnn_backward(dh, cache):
     for t in reversed(range(T)):
         dx[:, t], dprev_h, dWx, dWh, db = rnn_step_backward(dh[:, t] + dprev_h, cache[t])
     return dx, dprev_h, dWx, dWh, db
-""",
+"""
+        ),
         "accumulate",
     ),
     Mutant(
         "rnn_backward",
         "walks forward in time",
-        """
+        stepwise(
+            """
 def rnn_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -287,13 +331,15 @@ def rnn_backward(dh, cache):
         dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh[:, t] + dprev_h, cache[t])
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
-""",
+"""
+        ),
         None,
     ),
     Mutant(
         "rnn_backward",
         "dh accumulated in place",
-        """
+        stepwise(
+            """
 def rnn_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -304,7 +350,27 @@ def rnn_backward(dh, cache):
             dh[:, t - 1] += dprev_h
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
-""",
+"""
+        ),
         "in place",
+    ),
+    # ---- mistakes in the style the notebooks teach (one product before or after the loop)
+    Mutant(
+        "rnn_forward",
+        "bias added twice: in the projection of all steps and again in the loop",
+        from_solution("rnn_forward", ("@ Wx).reshape(N, T, -1)", "@ Wx + b).reshape(N, T, -1)")),
+        None,
+    ),
+    Mutant(
+        "rnn_backward",
+        "dWh from the state each step produced, not the one it started from",
+        from_solution("rnn_backward", ("dWh = prev_h.reshape(N * T, H).T", "dWh = h.reshape(N * T, H).T")),
+        None,
+    ),
+    Mutant(
+        "rnn_backward",
+        "the pre-activation gradient of each step without the gradient from the next step",
+        from_solution("rnn_backward", ("(dh[:, t] + dprev_h) * (1.0", "dh[:, t] * (1.0")),
+        "stops at the last step",
     ),
 ]

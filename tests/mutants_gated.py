@@ -4,7 +4,7 @@
 mutant back into a correct function.
 """
 
-from tests.mutants import Mutant
+from tests.mutants import Mutant, from_solution
 
 
 def edit(template, *pairs):
@@ -54,7 +54,11 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     return (h, c, caches) if return_c else (h, caches)
 """
 
-LSTM_BACKWARD = """
+# A backward that calls the step backward reads a list of step caches: it comes with the forward that
+# makes one (the solution's forward keeps whole-sequence arrays instead).
+LSTM_BACKWARD = (
+    LSTM_FORWARD
+    + """
 def lstm_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -66,6 +70,7 @@ def lstm_backward(dh, cache):
         dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
     return dx, dprev_h, dWx, dWh, db
 """
+)
 
 GRU_STEP_FORWARD = """
 def gru_step_forward(x, prev_h, Wx, Wh, bx, bh):
@@ -105,7 +110,9 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     return h, caches
 """
 
-GRU_BACKWARD = """
+GRU_BACKWARD = (
+    GRU_FORWARD
+    + """
 def gru_backward(dh, cache):
     N, T, H = dh.shape
     dx = np.empty((N, T, cache[0][0].shape[1]))
@@ -116,6 +123,7 @@ def gru_backward(dh, cache):
         dWx, dWh, dbx, dbh = dWx + dWx_t, dWh + dWh_t, dbx + dbx_t, dbh + dbh_t
     return dx, dprev_h, dWx, dWh, dbx, dbh
 """
+)
 
 TEMPLATES = [LSTM_STEP_FORWARD, LSTM_STEP_BACKWARD, LSTM_FORWARD, LSTM_BACKWARD]
 TEMPLATES += [GRU_STEP_FORWARD, GRU_STEP_BACKWARD, GRU_FORWARD, GRU_BACKWARD]
@@ -428,5 +436,18 @@ GATED_MUTANTS = [
             ("    return dx, dprev_h,", "        dh0 = dprev_h if t == T - 1 else dh0\n    return dx, dh0,"),
         ),
         "dh0 is the dprev_h",
+    ),
+    # ---- mistakes in the style the notebooks teach (one product before or after the loop)
+    M(
+        "lstm_backward",
+        "dWh from the state each step produced, not the one it started from",
+        from_solution("lstm_backward", ("dWh = prev_h.reshape(N * T, H).T", "dWh = h.reshape(N * T, H).T")),
+        None,
+    ),
+    M(
+        "gru_backward",
+        "the hidden part's n block not scaled by r",
+        from_solution("gru_backward", ("dgh[:, t, 2 * H :] = dan * r", "dgh[:, t, 2 * H :] = dan")),
+        None,
     ),
 ]

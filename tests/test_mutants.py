@@ -98,10 +98,15 @@ def test_mutant_leaves_the_other_exercises_alone(tmp_path, mutant):
         assert check_exercise(exercise, module_for(exercise, module), REFERENCES).state == DONE, exercise.name
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.split("(")[0].split()[-1])
+def edited_function(template):
+    """The function a template is for: its last one (a backward template starts with its forward)."""
+    return re.findall(r"^def (\w+)", template, re.M)[-1]
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=edited_function)
 def test_the_templates_the_gated_mutants_edit_are_correct(tmp_path, template):
     """Otherwise a mutant could be caught for a mistake of the template, not its own."""
-    name = template.split("(")[0].split()[-1]
+    name = edited_function(template)
     module = import_fresh(make_package(tmp_path, [template]))
     assert check_exercise(find(name), module, REFERENCES).state == DONE
 
