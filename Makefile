@@ -19,13 +19,16 @@ help: help-students
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
 	@echo "  make lint / make format  ruff"
 
+# Two pytest workers: the notebook and release tests are independent, and the machine has 2 cores.
+TEST_WORKERS ?= 2
+
 test: setup data
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m tools.stubs --check
 	$(PY) -m tools.references --verify
 	$(PY) -m tools.notebooks --verify
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(PY) -m ruff check .

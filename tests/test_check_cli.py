@@ -27,13 +27,14 @@ def test_fresh_stubs_are_all_todo_and_the_check_fails(tmp_path):
     assert "waits for rnn_step_forward (TODO)" in out
 
 
-def test_solutions_copied_over_assignment_pass_everything(tmp_path):
+def test_solutions_copied_over_assignment_pass_every_exercise(tmp_path):
+    """(Every notebook with the solutions, through `make check`: the student edition's, in test_release.)"""
     target = tmp_path / "assignment"
     shutil.copytree(SOLUTIONS, target)
-    code, out = run_check_cli(target)
+    code, out = run_check_cli(target, "--no-notebooks")
     assert code == 0, out
-    n, m = len(EXERCISES), len(list(REFERENCE_NOTEBOOKS.glob("*.ipynb")))
-    assert f"{n} of {n} exercises done, 0 wrong, 0 TODO; {m} of {m} notebooks match" in out
+    n = len(EXERCISES)
+    assert f"{n} of {n} exercises done, 0 wrong, 0 TODO" in out and "notebooks" not in out.splitlines()[-1]
 
 
 def test_only_narrows_to_one_exercise(tmp_path):

@@ -1,0 +1,19 @@
+"""Run the longest tests first, so that the two workers of `make test` finish at about the same time."""
+
+# The notebooks that train (under one BLAS setting here, the other in the release test's `make check`)
+# take minutes each; everything else takes seconds.
+LONGEST_FIRST = (
+    "test_release.py",
+    "test_matrix_training_notebooks_match_their_references",
+    "test_matrix_notebooks_match_their_references",
+    "test_no_false_alarms.py",
+    "test_speed_hint.py",
+    "test_check_isolation.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        return next((k for k, part in enumerate(LONGEST_FIRST) if part in item.nodeid), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each rank is pytest's
