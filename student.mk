@@ -1,5 +1,5 @@
 # What a student needs: the virtual environment, JupyterLab and the check. Included by the Makefile of
-# the full repository and by the student edition's (`make release`), so both behave the same.
+# the full repository and by the student edition's, so both behave the same.
 
 PYTHON ?= python3
 VENV   ?= .venv

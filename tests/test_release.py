@@ -75,7 +75,7 @@ def stray_make_commands(tree):
         if path.suffix not in {".py", ".md", ".txt", ".ipynb", ".mk"} or "reference_notebooks" in path.parts:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            for target in re.findall(r"make ([a-z][a-z-]*)", line):
+            for target in re.findall(r"`make ([a-z][a-z-]*)", line):
                 if target not in targets and "maintainer" not in line:
                     found.append(f"{path.relative_to(tree)}:{number}: make {target}")
     return found
