@@ -6,10 +6,9 @@ that ends early), so the pattern of failing cases names the likely mistake.
 
 import numpy as np
 
-from .core import Case, Exercise, Mismatch, call_unchanged, normwise_error, snapshot, unpack
-from .inputs import array
+from .core import TOLERANCE, Case, Exercise, Mismatch, call_unchanged, normwise_error, snapshot, unpack
+from .inputs import GATE_BLOCKS, array
 
-TOL = 1e-8
 NOTEBOOK = "05_image_captioning"
 NULL, START, END = 0, 1, 2
 
@@ -60,7 +59,10 @@ word_embedding_forward = Exercise(
     name="word_embedding_forward",
     notebook=NOTEBOOK,
     run=_run_embed_forward,
-    cases=[Case(c, lambda c=c: _embed_inputs(c)) for c in (E_DISTINCT, E_REPEATED, E_TINY)],
+    cases=[
+        Case(k, c, lambda c=c: _embed_inputs(c))
+        for k, c in (("e_distinct", E_DISTINCT), ("e_repeated", E_REPEATED), ("e_tiny", E_TINY))
+    ],
     diagnose=_diagnose_embed_forward,
 )
 
@@ -94,7 +96,10 @@ word_embedding_backward = Exercise(
     name="word_embedding_backward",
     notebook=NOTEBOOK,
     run=_run_embed_backward,
-    cases=[Case(c, lambda c=c: _embed_inputs(c, seed=80)) for c in (E_DISTINCT, E_REPEATED, E_TINY)],
+    cases=[
+        Case(k, c, lambda c=c: _embed_inputs(c, seed=80))
+        for k, c in (("e_distinct", E_DISTINCT), ("e_repeated", E_REPEATED), ("e_tiny", E_TINY))
+    ],
     diagnose=_diagnose_embed_backward,
     needs=("word_embedding_forward",),
 )
@@ -154,7 +159,7 @@ def _diagnose_loss(report, refs):
     if report.failed(L_FULL, "dx") and not report.failed(L_FULL, "loss"):
         dx = np.asarray(full.get("dx", 0.0))
         ref = refs[L_FULL]["dx"]
-        if dx.shape == ref.shape and normwise_error(dx / N, ref) < TOL:
+        if dx.shape == ref.shape and normwise_error(dx / N, ref) < TOLERANCE:
             return "dx is N times too large: the loss is divided by N, so is its gradient."
         return "dx is softmax(x) minus one at the right word, at every unmasked step, divided by N."
     return None
@@ -164,7 +169,10 @@ temporal_softmax_loss = Exercise(
     name="temporal_softmax_loss",
     notebook=NOTEBOOK,
     run=_run_loss,
-    cases=[Case(c, lambda c=c: _loss_inputs(c)) for c in (L_FULL, L_PADDED, L_LARGE, L_TINY)],
+    cases=[
+        Case(k, c, lambda c=c: _loss_inputs(c))
+        for k, c in (("l_full", L_FULL), ("l_padded", L_PADDED), ("l_large", L_LARGE), ("l_tiny", L_TINY))
+    ],
     diagnose=_diagnose_loss,
 )
 
@@ -183,7 +191,7 @@ def _model(module, cell, seed, D=5, W=4, H=6, scale=0.7):
     model = module.CaptioningRNN(
         WORD_TO_IDX, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell, dtype=np.float64
     )
-    g = {"rnn": 1, "lstm": 4}[cell]
+    g = GATE_BLOCKS[cell]
     V = len(VOCAB)
     shapes = {"W_embed": (V, W), "W_proj": (D, H), "b_proj": (H,), "Wx": (W, g * H), "Wh": (H, g * H)}
     shapes.update({"b": (g * H,), "W_vocab": (H, V), "b_vocab": (V,)})
@@ -251,7 +259,10 @@ model_loss = Exercise(
     notebook=NOTEBOOK,
     module="captioning_rnn",
     run=_run_model_loss,
-    cases=[Case(c, lambda c=c: _model_inputs(c)) for c in (M_RNN, M_LSTM, M_FULL)],
+    cases=[
+        Case(k, c, lambda c=c: _model_inputs(c))
+        for k, c in (("m_rnn", M_RNN), ("m_lstm", M_LSTM), ("m_full", M_FULL))
+    ],
     diagnose=_diagnose_model_loss,
     needs=(
         "word_embedding_forward",
@@ -332,7 +343,10 @@ model_sample = Exercise(
     notebook=NOTEBOOK,
     module="captioning_rnn",
     run=_run_sample,
-    cases=[Case(c, lambda c=c: _sample_inputs(c)) for c in (S_RNN, S_LSTM, S_ENDS)],
+    cases=[
+        Case(k, c, lambda c=c: _sample_inputs(c))
+        for k, c in (("s_rnn", S_RNN), ("s_lstm", S_LSTM), ("s_ends", S_ENDS))
+    ],
     diagnose=_diagnose_sample,
     needs=("rnn_step_forward", "lstm_step_forward"),
 )

@@ -71,7 +71,10 @@ sample_with_temperature = Exercise(
     notebook=NOTEBOOK,
     module="char_lm",
     run=_run_sample,
-    cases=[Case(c, lambda c=c: _sample_inputs(c)) for c in (T_ONE, T_COLD, T_HOT, T_LARGE)],
+    cases=[
+        Case(k, c, lambda c=c: _sample_inputs(c))
+        for k, c in (("t_one", T_ONE), ("t_cold", T_COLD), ("t_hot", T_HOT), ("t_large", T_LARGE))
+    ],
     diagnose=_diagnose_sample,
     tolerances={"frequencies": FREQUENCY_TOL},
 )
@@ -138,7 +141,10 @@ truncated_bptt_epoch = Exercise(
     notebook=NOTEBOOK,
     module="char_lm",
     run=_run_tbptt,
-    cases=[Case(c, lambda c=c: _tbptt_inputs(c)) for c in (B_RNN, B_LSTM, B_ONE)],
+    cases=[
+        Case(k, c, lambda c=c: _tbptt_inputs(c))
+        for k, c in (("b_rnn", B_RNN), ("b_lstm", B_LSTM), ("b_one", B_ONE))
+    ],
     diagnose=_diagnose_tbptt,
     needs=(
         "word_embedding_forward",

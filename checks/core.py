@@ -35,8 +35,14 @@ class Mismatch(Exception):
 
 @dataclass
 class Case:
-    """Fixed inputs for one check of an exercise; ``make_inputs`` returns a dict of arrays."""
+    """Fixed inputs for one check of an exercise; ``make_inputs`` returns a dict of arrays.
 
+    ``key`` names the case in reference_values.json and never changes; ``name`` is the text a student
+    reads ("h is wrong when <name>"), which can be reworded without recomputing the reference values.
+    By convention the key is the name of the constant that holds the text, in lower case.
+    """
+
+    key: str
     name: str
     make_inputs: object
 
@@ -262,8 +268,8 @@ def _compare(report, case, name, actual, expected, tolerance=TOLERANCE):
 def check_exercise(exercise, module, references):
     """Run every case of an exercise against a module; return a Report."""
     report = Report(exercise.name, location=function_location(module, exercise.name))
-    expected_cases = references.get(exercise.name)
-    if expected_cases is None:
+    stored = references.get(exercise.name)
+    if stored is None or any(case.key not in stored for case in exercise.cases):
         raise KeyError(f"no reference values for {exercise.name}: {how_to_restore('make references')}")
     # (The exercises it builds on live in their own modules; check_with_needs checks them there.)
     if not callable(resolve(module, exercise.name)):
@@ -302,14 +308,16 @@ def check_exercise(exercise, module, references):
             report.wrong(f"raised {type(err).__name__}: {err} (at {where}, when {case.name})")
             return report
         report.actual[case.name] = outputs
-        for out_name, expected in expected_cases[case.name].items():
+        for out_name, expected in stored[case.key].items():
             if out_name not in outputs:
                 continue
             tolerance = exercise.tolerances.get(out_name, TOLERANCE)
             if not _compare(report, case.name, out_name, outputs[out_name], expected, tolerance):
                 report.bad.setdefault(case.name, []).append(out_name)
     if report.state == WRONG and exercise.diagnose is not None:
-        report.hint = exercise.diagnose(report, references[exercise.name])
+        # Hints read the expected outputs by case text, as reports do.
+        refs = {case.name: stored[case.key] for case in exercise.cases}
+        report.hint = exercise.diagnose(report, refs)
     return report
 
 
@@ -342,9 +350,9 @@ def check_with_needs(exercise, module, references, by_name, done=None):
 
 
 def reference_outputs(exercise, module):
-    """The outputs of the reference module on every case: {case: {output: list}} for the JSON."""
+    """The outputs of the reference module on every case: {case key: {output: list}} for the JSON."""
     result = {}
     for case in exercise.cases:
         outputs = exercise.run(module, case.make_inputs())
-        result[case.name] = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in outputs.items()}
+        result[case.key] = {k: np.asarray(v, dtype=np.float64).tolist() for k, v in outputs.items()}
     return result

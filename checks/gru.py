@@ -8,8 +8,8 @@ of the cell at a time.
 import numpy as np
 
 from .core import Case, Exercise, call_backward, call_unchanged, unpack
+from .gates import OPEN, SHUT, wrong_gates
 from .inputs import array, gate_block, gru_params
-from .lstm import OPEN, SHUT, wrong_gates
 from .sequences import backward_exercise, forward_exercise
 
 GATES = "rzn"
@@ -77,13 +77,13 @@ gru_step_forward = Exercise(
     notebook="06_gru_and_gradient_flow",
     run=_run_step_forward,
     cases=[
-        Case(KEEP, lambda: _step_inputs(gates={"z": OPEN})),
-        Case(REPLACE, lambda: _step_inputs(gates={"z": SHUT})),
-        Case(RESET, lambda: _step_inputs(gates={"r": SHUT, "z": SHUT})),
-        Case(NO_BH, lambda: _step_inputs(bh=False, gates={"z": SHUT})),
-        Case(ALL_ON, lambda: _step_inputs()),
-        Case(LARGE, lambda: _step_inputs(scale=1e4)),
-        Case(TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=420)),
+        Case("keep", KEEP, lambda: _step_inputs(gates={"z": OPEN})),
+        Case("replace", REPLACE, lambda: _step_inputs(gates={"z": SHUT})),
+        Case("reset", RESET, lambda: _step_inputs(gates={"r": SHUT, "z": SHUT})),
+        Case("no_bh", NO_BH, lambda: _step_inputs(bh=False, gates={"z": SHUT})),
+        Case("all_on", ALL_ON, lambda: _step_inputs()),
+        Case("large", LARGE, lambda: _step_inputs(scale=1e4)),
+        Case("tiny", TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=420)),
     ],
     diagnose=_diagnose_step_forward,
 )
@@ -128,9 +128,9 @@ gru_step_backward = Exercise(
     notebook="04_backprop_through_time",
     run=_run_step_backward,
     cases=[
-        Case(SB_ALL, lambda: _step_inputs(seed=440)),
-        Case(SB_RESET, lambda: _step_inputs(seed=450, gates={"r": SHUT})),
-        Case(SB_ONE, lambda: _step_inputs(N=1, seed=460)),
+        Case("sb_all", SB_ALL, lambda: _step_inputs(seed=440)),
+        Case("sb_reset", SB_RESET, lambda: _step_inputs(seed=450, gates={"r": SHUT})),
+        Case("sb_one", SB_ONE, lambda: _step_inputs(N=1, seed=460)),
     ],
     diagnose=_diagnose_step_backward,
     needs=("gru_step_forward",),

@@ -6,6 +6,9 @@ not promise that), so checks and reference values built from it never drift.
 
 import numpy as np
 
+# Gate blocks per cell: the columns of Wx and Wh, and the biases, are GATE_BLOCKS[cell] * H wide.
+GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
+
 
 def array(seed, *shape, scale=1.0):
     """A float64 array of the given shape with N(0, scale**2) entries from a fixed seed."""

@@ -8,13 +8,12 @@ name the gate.
 
 import numpy as np
 
-from .core import Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
+from .core import Case, Exercise, call_backward, call_unchanged, unpack
+from .gates import OPEN, SHUT, wrong_gates
 from .inputs import array, gate_block, lstm_params
 from .sequences import backward_exercise, forward_exercise, seq_inputs
 
-TOL = 1e-8
 GATES = "ifog"
-SHUT, OPEN = -40.0, 40.0  # sigmoid(+-40) is 1 or 0 to within 5e-18
 
 
 def _step_inputs(N=3, D=4, H=5, seed=200, prev_c=True, gates=None, scale=1.0):
@@ -76,13 +75,13 @@ lstm_step_forward = Exercise(
     notebook="02_lstm_cell",
     run=_run_step_forward,
     cases=[
-        Case(KEEP, lambda: _step_inputs(gates={"f": OPEN, "i": SHUT})),
-        Case(WRITE, lambda: _step_inputs(gates={"f": SHUT, "i": OPEN})),
-        Case(SHOW, lambda: _step_inputs(gates={"o": OPEN})),
-        Case(C_ZERO, lambda: _step_inputs(prev_c=False)),
-        Case(ALL_ON, lambda: _step_inputs()),
-        Case(LARGE, lambda: _step_inputs(scale=1e4)),
-        Case(TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=220)),
+        Case("keep", KEEP, lambda: _step_inputs(gates={"f": OPEN, "i": SHUT})),
+        Case("write", WRITE, lambda: _step_inputs(gates={"f": SHUT, "i": OPEN})),
+        Case("show", SHOW, lambda: _step_inputs(gates={"o": OPEN})),
+        Case("c_zero", C_ZERO, lambda: _step_inputs(prev_c=False)),
+        Case("all_on", ALL_ON, lambda: _step_inputs()),
+        Case("large", LARGE, lambda: _step_inputs(scale=1e4)),
+        Case("tiny", TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=220)),
     ],
     diagnose=_diagnose_step_forward,
 )
@@ -110,19 +109,6 @@ def _backward_inputs(seed, h=True, c=True, N=3):
     if not c:
         k["dnext_c"] = np.zeros_like(k["dnext_c"])
     return k
-
-
-def wrong_gates(report, case, name, expected, n_gates, letters):
-    """Letters of the gate blocks (last axis) of output `name` that differ from the reference."""
-    actual = report.actual.get(case, {}).get(name)
-    if actual is None or np.shape(actual) != expected.shape:
-        return None
-    H = expected.shape[-1] // n_gates
-    return [
-        letters[g]
-        for g in range(n_gates)
-        if normwise_error(gate_block(np.asarray(actual), g, H), gate_block(expected, g, H)) > TOL * 10
-    ]
 
 
 def _diagnose_step_backward(report, refs):
@@ -163,14 +149,50 @@ lstm_step_backward = Exercise(
     notebook="04_backprop_through_time",
     run=_run_step_backward,
     cases=[
-        Case(SB_ALL, lambda: _backward_inputs(seed=240)),
-        Case(SB_H, lambda: _backward_inputs(seed=250, c=False)),
-        Case(SB_C, lambda: _backward_inputs(seed=260, h=False)),
-        Case(SB_ONE, lambda: _backward_inputs(seed=270, N=1)),
+        Case("sb_all", SB_ALL, lambda: _backward_inputs(seed=240)),
+        Case("sb_h", SB_H, lambda: _backward_inputs(seed=250, c=False)),
+        Case("sb_c", SB_C, lambda: _backward_inputs(seed=260, h=False)),
+        Case("sb_one", SB_ONE, lambda: _backward_inputs(seed=270, N=1)),
     ],
     diagnose=_diagnose_step_backward,
     needs=("lstm_step_forward",),
 )
+
+# lstm_forward also takes an initial cell state c0 and, with return_c=True, returns every step's cell
+# state (h, c, cache): the language model's LSTM layer carries (h, c) from chunk to chunk with them.
+C0_CASE = "c0 is given and return_c=True"
+
+
+def _c0_inputs():
+    k = seq_inputs(lstm_params, seed=310)
+    k["c0"] = array(317, *k["h0"].shape, scale=0.8)
+    return k
+
+
+def _run_lstm_forward_from_c0(module, k):
+    if "c0" not in k:
+        return None  # the plain call, as for every cell
+
+    def lstm_forward_with_c0(x, h0, Wx, Wh, b, c0):
+        return module.lstm_forward(x, h0, Wx, Wh, b, c0=c0, return_c=True)
+
+    lstm_forward_with_c0.__name__ = "lstm_forward"
+    values = [k[a] for a in SEQ_ARGS] + [k["c0"]]
+    h, c, _ = unpack(call_unchanged(lstm_forward_with_c0, values, (*SEQ_ARGS, "c0")), 3, "h, c, cache")
+    return {"h": h, "c": c}
+
+
+def _diagnose_lstm_forward_from_c0(report, refs):
+    if report.failed(C0_CASE) and not [case for case in report.bad if case != C0_CASE]:
+        if report.failed(C0_CASE, "h"):
+            return (
+                "Right from a zero cell state, wrong from c0: the cell state starts at c0 when it is given."
+            )
+        return (
+            "h is right but c is not: with return_c, c[:, t] is the cell state after step t, shape (N, T, H)."
+        )
+    return None
+
 
 SEQ_ARGS = ("x", "h0", "Wx", "Wh", "b")
 
@@ -185,6 +207,9 @@ lstm_forward = forward_exercise(
         "the cell state starts at zero."
     ),
     seed=300,
+    extra_cases=[Case("c0_case", C0_CASE, _c0_inputs)],
+    run_extra=_run_lstm_forward_from_c0,
+    diagnose_extra=_diagnose_lstm_forward_from_c0,
 )
 
 lstm_backward = backward_exercise(
@@ -204,48 +229,3 @@ lstm_backward = backward_exercise(
 )
 
 EXERCISES = [lstm_step_forward, lstm_forward, lstm_step_backward, lstm_backward]
-
-
-# lstm_forward also takes an initial cell state c0 and, with return_c=True, returns every step's cell
-# state (h, c, cache): the language model's LSTM layer carries (h, c) from chunk to chunk with them.
-C0_CASE = "c0 is given and return_c=True"
-
-
-def _c0_inputs():
-    k = seq_inputs(lstm_params, seed=310)
-    k["c0"] = array(317, *k["h0"].shape, scale=0.8)
-    return k
-
-
-_plain_run, _plain_diagnose = lstm_forward.run, lstm_forward.diagnose
-
-
-def _run_lstm_forward(module, k):
-    if "c0" not in k:
-        return _plain_run(module, k)
-
-    def lstm_forward_with_c0(x, h0, Wx, Wh, b, c0):
-        return module.lstm_forward(x, h0, Wx, Wh, b, c0=c0, return_c=True)
-
-    lstm_forward_with_c0.__name__ = "lstm_forward"
-    values = [k[a] for a in SEQ_ARGS] + [k["c0"]]
-    h, c, _ = unpack(call_unchanged(lstm_forward_with_c0, values, (*SEQ_ARGS, "c0")), 3, "h, c, cache")
-    return {"h": h, "c": c}
-
-
-def _diagnose_lstm_forward(report, refs):
-    others = [case for case in report.bad if case != C0_CASE]
-    if not others:
-        if report.failed(C0_CASE, "h"):
-            return (
-                "Right from a zero cell state, wrong from c0: the cell state starts at c0 when it is given."
-            )
-        return (
-            "h is right but c is not: with return_c, c[:, t] is the cell state after step t, shape (N, T, H)."
-        )
-    return _plain_diagnose(report, refs)
-
-
-lstm_forward.run = _run_lstm_forward
-lstm_forward.diagnose = _diagnose_lstm_forward
-lstm_forward.cases.append(Case(C0_CASE, _c0_inputs))

@@ -12,8 +12,6 @@ import numpy as np
 from .core import DONE, TODO, check_with_needs, load_references
 from .registry import BY_NAME, find
 
-MARKS = {DONE: "✓", TODO: "…"}
-
 
 def format_report(report, cases):
     """A few lines telling a student what the check found."""

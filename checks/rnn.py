@@ -6,11 +6,9 @@ proof, which is why they say "likely" or ask a question.
 
 import numpy as np
 
-from .core import Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
+from .core import TOLERANCE, Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
 from .inputs import array, rnn_params
 from .sequences import backward_exercise, forward_exercise
-
-TOL = 1e-8
 
 
 def _step_inputs(N=3, D=4, H=5, seed=10, x=True, h=True, bias=True, scale=1.0):
@@ -77,12 +75,12 @@ rnn_step_forward = Exercise(
     notebook="01_rnn_cell",
     run=_run_step_forward,
     cases=[
-        Case(X_ONLY, lambda: _step_inputs(h=False, bias=False)),
-        Case(H_ONLY, lambda: _step_inputs(x=False, bias=False)),
-        Case(B_ONLY, lambda: _step_inputs(x=False, h=False)),
-        Case(ALL_ON, lambda: _step_inputs()),
-        Case(LARGE, lambda: _step_inputs(scale=1e4)),
-        Case(TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=20)),
+        Case("x_only", X_ONLY, lambda: _step_inputs(h=False, bias=False)),
+        Case("h_only", H_ONLY, lambda: _step_inputs(x=False, bias=False)),
+        Case("b_only", B_ONLY, lambda: _step_inputs(x=False, h=False)),
+        Case("all_on", ALL_ON, lambda: _step_inputs()),
+        Case("large", LARGE, lambda: _step_inputs(scale=1e4)),
+        Case("tiny", TINY, lambda: _step_inputs(N=1, D=1, H=1, seed=20)),
     ],
     diagnose=_diagnose_step_forward,
 )
@@ -121,7 +119,7 @@ def _diagnose_step_backward(report, refs):
             (np.ones_like(h), "Every gradient is missing the tanh derivative (1 - next_h**2)."),
         ):
             candidate = (k["dnext_h"] * wrong_factor).sum(axis=0)
-            if db.shape == candidate.shape and normwise_error(db, candidate) < TOL:
+            if db.shape == candidate.shape and normwise_error(db, candidate) < TOLERANCE:
                 return hint
         return (
             "Every gradient is wrong, so the factor they share is the likely culprit: "
@@ -130,13 +128,13 @@ def _diagnose_step_backward(report, refs):
     if bad == {"db"} and actual is not None:
         db = np.asarray(actual["db"])
         n = report.inputs[SB_ALL]["x"].shape[0]
-        if db.shape == ref["db"].shape and normwise_error(db * n, ref["db"]) < TOL:
+        if db.shape == ref["db"].shape and normwise_error(db * n, ref["db"]) < TOLERANCE:
             return "db is averaged over the batch; b is added to every row, so sum over axis 0."
         return "db sums da over the batch axis (axis 0), since b is added to every row."
     if bad and bad <= {"dWx", "dWh"}:
         for name, product in (("dWx", "x.T @ da"), ("dWh", "prev_h.T @ da")):
             grad = np.asarray(actual[name]) if actual is not None else np.zeros(0)
-            if grad.shape == ref[name].T.shape and normwise_error(grad, ref[name].T) < TOL:
+            if grad.shape == ref[name].T.shape and normwise_error(grad, ref[name].T) < TOLERANCE:
                 return f"{name} is transposed: it is {product}, not the product the other way round."
         return (
             "The weight gradients pair each input with da: dWx is (D, H) from x and da, dWh is "
@@ -152,9 +150,9 @@ rnn_step_backward = Exercise(
     notebook="04_backprop_through_time",
     run=_run_step_backward,
     cases=[
-        Case(SB_ALL, lambda: _step_inputs(seed=30)),
-        Case(SB_SATURATED, lambda: _step_inputs(seed=40, scale=3.0)),
-        Case(SB_ONE, lambda: _step_inputs(N=1, seed=50)),
+        Case("sb_all", SB_ALL, lambda: _step_inputs(seed=30)),
+        Case("sb_saturated", SB_SATURATED, lambda: _step_inputs(seed=40, scale=3.0)),
+        Case("sb_one", SB_ONE, lambda: _step_inputs(N=1, seed=50)),
     ],
     diagnose=_diagnose_step_backward,
     needs=("rnn_step_forward",),

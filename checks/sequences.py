@@ -6,10 +6,8 @@ through time the same way, so their sequence exercises are checked on the same k
 
 import numpy as np
 
-from .core import Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
+from .core import TOLERANCE, Case, Exercise, call_backward, call_unchanged, normwise_error, unpack
 from .inputs import array
-
-TOL = 1e-8
 
 F_ONE = "T = 1 (a single step)"
 F_ZERO = "h0 = 0"
@@ -38,20 +36,34 @@ def seq_inputs(params, N=2, T=5, D=3, H=4, seed=60, h0=True, dh_at=None):
 
 def first_wrong_step(actual, expected):
     for t in range(expected.shape[1]):
-        if normwise_error(actual[:, t], expected[:, t]) > TOL:
+        if normwise_error(actual[:, t], expected[:, t]) > TOLERANCE:
             return t
     return None
 
 
-def forward_exercise(name, notebook, step, params, args, first_step_hint, seed=60):
-    """The check of a sequence forward `name` that calls the step function `step`."""
+def forward_exercise(
+    name, notebook, step, params, args, first_step_hint, seed=60, extra_cases=(), run_extra=None,
+    diagnose_extra=None,
+):  # fmt: skip
+    """The check of a sequence forward `name` that calls the step function `step`.
+
+    A cell with more to check (the LSTM's c0 and return_c) adds `extra_cases`, a `run_extra(module, k)`
+    that runs the cases the plain call cannot (None for the others), and a `diagnose_extra(report, refs)`
+    whose hint, when it has one, comes first.
+    """
 
     def run(module, k):
+        outputs = run_extra(module, k) if run_extra else None
+        if outputs is not None:
+            return outputs
         values = [k[a] for a in args]
         h, _ = unpack(call_unchanged(getattr(module, name), values, args), 2, "h, cache")
         return {"h": h}
 
     def diagnose(report, refs):
+        hint = diagnose_extra(report, refs) if diagnose_extra else None
+        if hint is not None:
+            return hint
         h = report.actual.get(F_ALL, {}).get("h")
         ref = refs[F_ALL]["h"]
         if h is None or np.shape(h) != ref.shape:
@@ -84,10 +96,11 @@ def forward_exercise(name, notebook, step, params, args, first_step_hint, seed=6
         notebook=notebook,
         run=run,
         cases=[
-            Case(F_ONE, inputs(T=1)),
-            Case(F_ZERO, inputs(h0=False)),
-            Case(F_ALL, inputs()),
-            Case(F_LONG, lambda: seq_inputs(params, N=1, T=9, seed=seed + 10)),
+            Case("f_one", F_ONE, inputs(T=1)),
+            Case("f_zero", F_ZERO, inputs(h0=False)),
+            Case("f_all", F_ALL, inputs()),
+            Case("f_long", F_LONG, lambda: seq_inputs(params, N=1, T=9, seed=seed + 10)),
+            *extra_cases,
         ],
         diagnose=diagnose,
         needs=(step,),
@@ -142,10 +155,10 @@ def backward_exercise(
         notebook=notebook,
         run=run,
         cases=[
-            Case(B_ONE, inputs(T=1, seed=seed)),
-            Case(B_LAST, inputs(seed=seed + 10, dh_at=-1)),
-            Case(B_FIRST, inputs(seed=seed + 20, dh_at=0)),
-            Case(B_ALL, inputs(seed=seed + 30)),
+            Case("b_one", B_ONE, inputs(T=1, seed=seed)),
+            Case("b_last", B_LAST, inputs(seed=seed + 10, dh_at=-1)),
+            Case("b_first", B_FIRST, inputs(seed=seed + 20, dh_at=0)),
+            Case("b_all", B_ALL, inputs(seed=seed + 30)),
         ],
         diagnose=diagnose,
         needs=(step_forward, forward, step_backward),

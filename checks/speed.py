@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+from .inputs import GATE_BLOCKS
+
+GATES = GATE_BLOCKS
 SHAPE = (32, 64, 64, 256)  # N, T, D, H: the character language model's shape
 FAR_SLOWER = 3.0  # times the floor beyond which the check suggests what to look at
 REFERENCE_FILE = Path(__file__).with_name("speed_reference.json")

@@ -10,11 +10,12 @@ is why the notebook prints verdicts rather than raw losses.
 """
 
 import argparse
-import hashlib
 import json
 import platform
 import sys
 from pathlib import Path
+
+from . import manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "datasets" / "char_lm"
@@ -32,34 +33,18 @@ def splits():
 
 
 def build(out=OUT):
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "MANIFEST.json").unlink(missing_ok=True)
+    manifest.start(out)
     train, val = splits()
     chars = sorted(set(train) | set(val))
     (out / "train.txt").write_text(train, encoding="utf-8")
     (out / "val.txt").write_text(val, encoding="utf-8")
     (out / "vocab.json").write_text(json.dumps({"chars": chars}, ensure_ascii=False, indent=0) + "\n")
-    files = {
-        n: hashlib.sha256((out / n).read_bytes()).hexdigest() for n in ("train.txt", "val.txt", "vocab.json")
-    }
-    (out / "MANIFEST.json").write_text(json.dumps({"version": VERSION, "files": files}, indent=1) + "\n")
+    manifest.finish(out, VERSION, ["train.txt", "val.txt", "vocab.json"])
 
 
 def problems(out=OUT):
-    try:
-        manifest = json.loads((out / "MANIFEST.json").read_text())
-    except (OSError, ValueError):
-        return [f"{out / 'MANIFEST.json'} is missing or unreadable"]
-    if manifest.get("version") != VERSION:
-        return [f"{out} was built for {manifest.get('version')}, this is {VERSION}"]
-    found = []
-    for name, expected in manifest["files"].items():
-        path = out / name
-        if not path.exists():
-            found.append(f"{path} is missing")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            found.append(f"{path} has changed since it was built")
-    return found
+    """What is wrong with the built text in `out` (missing, changed or old files); [] if nothing."""
+    return manifest.problems(out, VERSION)
 
 
 def main(argv=None):
@@ -70,7 +55,10 @@ def main(argv=None):
     if not wrong:
         print(f"{args.out}: the character language model's text is built and intact.")
         return 0
-    print(f"building the character language model's text: {wrong[0]}")
+    if manifest.is_first_build(args.out):
+        print(f"building the character language model's text in {args.out} (the first time: a second)")
+    else:
+        print(f"rebuilding the character language model's text: {wrong[0]}")
     build(args.out)
     print(f"{args.out}: wrote train.txt, val.txt and vocab.json.")
     return 0

@@ -6,7 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
-from course import captioning_data
+from course import captioning_data, manifest
 from solutions.coco_utils import (
     CaptioningDataError,
     captions_by_image,
@@ -28,8 +28,8 @@ def small(tmp_path_factory):
 
 def test_two_builds_are_byte_identical(small, tmp_path):
     captioning_data.build(tmp_path, num_images=SMALL, pca_dims=16)
-    first = json.loads((small / captioning_data.MANIFEST).read_text())["files"]
-    second = json.loads((tmp_path / captioning_data.MANIFEST).read_text())["files"]
+    first = json.loads((small / manifest.MANIFEST).read_text())["files"]
+    second = json.loads((tmp_path / manifest.MANIFEST).read_text())["files"]
     assert len(first) == SMALL["train"] + SMALL["val"] + 8
     assert first == second
     assert captioning_data.problems(tmp_path) == []

@@ -46,3 +46,19 @@ def test_stripping_a_notebook_keeps_a_copy_of_its_saved_outputs(tmp_path):
         not c.get("outputs") for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
     )
     assert write_student_copy(path, backups=tmp_path / "backups") is None  # nothing left to keep
+
+
+def test_case_keys_are_unique_and_rewording_a_case_needs_no_new_reference_values(monkeypatch):
+    """Reference values are stored by case key, so a hint's text can change without `make references`."""
+    import solutions.rnn_layers
+    from checks.core import DONE, check_exercise
+    from checks.registry import EXERCISES, find
+
+    for exercise in EXERCISES:
+        keys = [case.key for case in exercise.cases]
+        names = [case.name for case in exercise.cases]
+        assert len(set(keys)) == len(keys) and len(set(names)) == len(names), exercise.name
+    exercise = find("rnn_forward")
+    for case in exercise.cases:
+        monkeypatch.setattr(case, "name", case.name + " (reworded)")
+    assert check_exercise(exercise, solutions.rnn_layers, load_references()).state == DONE

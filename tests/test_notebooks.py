@@ -89,3 +89,18 @@ def test_every_notebook_has_text_a_check_and_no_saved_outputs():
             assert any("check(" in "".join(c["source"]) for c in code), f"{path.name} has no check cell"
         assert any("%autoreload 2" in "".join(c["source"]) for c in code), path.name
         assert all(not c["outputs"] for c in code), f"{path.name} has saved outputs: run make notebooks"
+
+
+def test_every_exercise_is_checked_in_the_notebook_it_names():
+    """`make check` sends a student to Exercise.notebook: that notebook must have the exercise's check."""
+    from checks.registry import EXERCISES
+
+    missing = []
+    for exercise in EXERCISES:
+        path = ROOT / "notebooks" / f"{exercise.notebook}.ipynb"
+        code = "".join(
+            "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
+        ) if path.exists() else ""  # fmt: skip
+        if f"check({exercise.name})" not in code:
+            missing.append(f"{exercise.name} -> {exercise.notebook}")
+    assert missing == []

@@ -9,6 +9,7 @@ are skipped with a visible reason.
 import numpy as np
 import pytest
 
+from checks.inputs import GATE_BLOCKS
 from solutions.gradient_check import normwise_rel_error
 from solutions.rnn_layers import (
     gru_backward,
@@ -73,7 +74,7 @@ def _from_torch_order(w):
 
 
 def make_params(kind, D, H, rng):
-    gates = {"rnn": 1, "lstm": 4, "gru": 3}[kind]
+    gates = GATE_BLOCKS[kind]
     params = [0.5 * rng.randn(D, gates * H), 0.5 * rng.randn(H, gates * H), 0.5 * rng.randn(gates * H)]
     if kind == "gru":
         params.append(0.5 * rng.randn(gates * H))

@@ -5,12 +5,12 @@ import warnings
 import numpy as np
 import pytest
 
+from checks.inputs import GATE_BLOCKS as GATES
 from solutions import rnn_layers as reference
 from tools import tuned_rnn_layers as tuned
 from tools.tuned_rnn_layers import sigmoid, ufuncs_row_by_row
 
 PARAM_COUNT = {"rnn": 3, "lstm": 3, "gru": 4}
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def problem(cell, N, T, D, H, dtype, seed=0):
