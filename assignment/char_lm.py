@@ -13,22 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from .clipping import clip_by_global_norm
+from .datasets import REBUILD, dataset_dir
 from .layers import GRU, LSTM, RNN, Embedding, TemporalAffine
 from .rnn_layers import temporal_softmax_loss
-
-DATA_DIR = Path(__file__).resolve().parents[1] / "datasets" / "char_lm"
-REBUILD = "run `make data` in the course folder to rebuild it (it takes a second, nothing is downloaded)"
 
 
 def load_text(data_dir=None):
     """(train text, val text, vocabulary list of characters) from datasets/char_lm (``make data``)."""
-    if data_dir is None:
-        candidates = [DATA_DIR.parents[1], Path.cwd(), *Path.cwd().parents]
-        data_dir = next(
-            (d / "datasets" / "char_lm" for d in candidates if (d / "datasets" / "char_lm").is_dir()),
-            DATA_DIR,
-        )
-    data_dir = Path(data_dir)
+    data_dir = dataset_dir("char_lm") if data_dir is None else Path(data_dir)
     for name in ("train.txt", "val.txt", "vocab.json"):
         if not (data_dir / name).exists():
             raise FileNotFoundError(f"{data_dir / name} is missing: {REBUILD}.")

@@ -14,23 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-BASE_DIR = Path(__file__).resolve().parents[1] / "datasets" / "coco_captioning"
-
-
-def default_base_dir():
-    """The course's datasets/coco_captioning: next to this package, else above the working directory.
-
-    (A copy of the package elsewhere, as the course's tests make, still finds the course's data when
-    it runs from inside the course folder.)
-    """
-    for folder in (BASE_DIR.parents[1], Path.cwd(), *Path.cwd().parents):
-        candidate = folder / "datasets" / "coco_captioning"
-        if candidate.is_dir():
-            return candidate
-    return BASE_DIR
-
-
-REBUILD = "run `make data` in the course folder to rebuild it (it takes seconds, nothing is downloaded)"
+from .datasets import REBUILD, dataset_dir
 
 
 class CaptioningDataError(RuntimeError):
@@ -76,7 +60,7 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
     - idx_to_word (list), word_to_idx (dict);
     - train_urls, val_urls: one image location per image (a path relative to base_dir, or a URL).
     """
-    base_dir = default_base_dir() if base_dir is None else Path(base_dir)
+    base_dir = dataset_dir("coco_captioning") if base_dir is None else Path(base_dir)
     data = _read_h5(
         base_dir / "coco2014_captions.h5",
         ["train_captions", "train_image_idxs", "val_captions", "val_image_idxs"],
@@ -171,7 +155,7 @@ def load_image(location, base_dir=None):
     URLs are refused: this course never downloads anything.
     """
     location = str(location)
-    base_dir = default_base_dir() if base_dir is None else Path(base_dir)
+    base_dir = dataset_dir("coco_captioning") if base_dir is None else Path(base_dir)
     if "://" in location:
         raise ValueError(
             f"{location} is a URL; images are read from local files only. Put the images in {base_dir} "
