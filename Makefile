@@ -13,7 +13,7 @@ help: help-students
 	@echo "  make stubs               regenerate assignment/ from solutions/ (refuses to overwrite edited files)"
 	@echo "  make references          recompute the check values from solutions/"
 	@echo "  make notebooks           re-execute the notebooks against solutions/ and save the reference outputs"
-	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads"
+	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones too)"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
@@ -48,7 +48,7 @@ notebooks: setup data references
 	$(PY) -m tools.notebooks
 
 nbval-matrix: setup data
-	$(PY) -m pytest tests/test_notebooks.py -k matrix
+	$(PY) -m pytest -n $(TEST_WORKERS) tests/test_notebooks.py -k matrix -m 'not browser'
 
 oracle-deps: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-oracle.txt

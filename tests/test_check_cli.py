@@ -31,7 +31,7 @@ def test_solutions_copied_over_assignment_pass_every_exercise(tmp_path):
     """(Every notebook with the solutions, through `make check`: the student edition's, in test_release.)"""
     target = tmp_path / "assignment"
     shutil.copytree(SOLUTIONS, target)
-    code, out = run_check_cli(target, "--no-notebooks")
+    code, out = run_check_cli(target, "--no-notebooks", "--no-speed")
     assert code == 0, out
     n = len(EXERCISES)
     assert f"{n} of {n} exercises done, 0 wrong, 0 TODO" in out and "notebooks" not in out.splitlines()[-1]
@@ -90,7 +90,7 @@ def test_a_file_that_does_not_import_is_reported_not_crashed_on(tmp_path):
     target = stubs_package(tmp_path)
     path = target / "rnn_layers.py"
     path.write_text(path.read_text().replace("    # TODO: compute the pre-activation", "    next_h = (\n", 1))
-    code, out = run_check_cli(target, "--no-notebooks")
+    code, out = run_check_cli(target, "--no-notebooks", "--no-speed")
     assert code == 1
     assert re.search(r"^rnn_step_forward +01_rnn_cell +wrong", out, re.M), out
     flat = " ".join(out.split())

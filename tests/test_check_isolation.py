@@ -63,7 +63,9 @@ def test_os_exit_is_a_wrong_verdict(tmp_path):
 
 def test_an_endless_loop_times_out_and_what_builds_on_it_waits(tmp_path):
     start = time.monotonic()
-    code, out = run_check_cli(planted(tmp_path, "while True: pass"), "--no-notebooks", "--timeout", "3")
+    code, out = run_check_cli(
+        planted(tmp_path, "while True: pass"), "--no-notebooks", "--no-speed", "--timeout", "3"
+    )
     assert code == 1
     assert time.monotonic() - start < 40, "the check should not wait for each caller of the loop"
     assert "did not finish within 3 s" in " ".join(out.split())
@@ -101,7 +103,7 @@ def test_a_syntax_error_is_reported_once_at_its_true_file_and_line(tmp_path):
     lines = path.read_text().splitlines()
     lines[77] = "    next_h = ("  # line 78
     path.write_text("\n".join(lines) + "\n")
-    code, out = run_check_cli(package, "--no-notebooks")
+    code, out = run_check_cli(package, "--no-notebooks", "--no-speed")
     assert code == 1
     assert out.count("does not import") == 1, out
     assert "rnn_layers.py:78 does not import: SyntaxError" in out
@@ -125,7 +127,7 @@ def test_a_syntax_error_in_a_provided_file_names_that_file(tmp_path):
 def test_a_missing_file_says_so_and_restore_writes_only_missing_files(tmp_path):
     package = make_package(tmp_path)
     (package / "rnn_layers.py").rename(package / "rnn_layers_old.py")
-    code, out = run_check_cli(package, "--no-notebooks")
+    code, out = run_check_cli(package, "--no-notebooks", "--no-speed")
     assert code == 1
     flat = " ".join(out.split())
     assert "rnn_layers.py is missing (deleted or renamed?)" in flat
@@ -143,7 +145,7 @@ def test_a_missing_file_says_so_and_restore_writes_only_missing_files(tmp_path):
 def test_a_broken_init_is_reported_not_a_traceback(tmp_path):
     package = make_package(tmp_path)
     (package / "__init__.py").write_text("import numpy as np\nfrom .nothing_here import x\n")
-    code, out = run_check_cli(package, "--no-notebooks")
+    code, out = run_check_cli(package, "--no-notebooks", "--no-speed")
     assert code == 1
     assert "Traceback" not in out
     assert "__init__.py:2 does not import: ModuleNotFoundError" in out or "nothing_here" in out, out

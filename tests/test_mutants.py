@@ -118,7 +118,7 @@ def test_every_exercise_has_at_least_three_mutants():
 
 def test_the_command_line_check_names_a_mutant_and_fails(tmp_path):
     mutant = next(m for m in MUTANTS if m.name == "upstream gradient added only at the last step")
-    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks")
+    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks", "--no-speed")
     assert code == 1
     assert re.search(r"^rnn_backward +04_backprop_through_time +wrong", out, re.M), out
     assert "rnn_backward is wrong" in out and "added at every step" in out

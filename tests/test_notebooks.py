@@ -3,10 +3,12 @@
 Under each of three OpenBLAS kernels and with 1 and 2 BLAS threads (`make nbval-matrix`): the printed
 values are rounded, or verdicts, so every correct implementation prints the same text everywhere.
 
-The notebooks that train for minutes (TRAINING) are where the time of `make test` goes, so each runs
-under two settings only, the two most different in rounding that are not this machine's own: here under
-Sandybridge's kernels on one thread (AVX without FMA), and in tests/test_release.py, where the student
-edition's `make check` runs every notebook under Haswell's kernels (FMA) on one thread each.
+The notebooks that train for minutes (TRAINING) take about 10 minutes of one core per BLAS setting,
+so they run under two settings only, the two most different in rounding that are not this machine's
+own. `make test` runs them once: in tests/test_release.py, where the student edition's `make check` runs
+every notebook under Haswell's kernels (FMA) on one thread each. The other, Sandybridge's kernels on one
+thread (AVX without FMA), is `test_matrix_training_notebooks_match_their_references` (marked
+`training_matrix`), which `make nbval-matrix` runs and CI runs after `make test` (.ci/run).
 """
 
 import json
@@ -69,6 +71,7 @@ def run_matrix_cell(coretype, threads, notebooks):
     assert f"{code_cells} passed" in proc.stdout, proc.stdout[-2000:]
 
 
+@pytest.mark.training_matrix
 @pytest.mark.parametrize("notebook", SLOW, ids=lambda p: p.stem[:2])
 def test_matrix_training_notebooks_match_their_references(notebook):
     run_matrix_cell(*TRAINING_SETTING, [notebook])

@@ -118,6 +118,15 @@ def release_venv(tmp_path, release):
     return venv
 
 
+def copy_built_data(release):
+    """The repository's built data sets, byte for byte what the edition's `make data` would build.
+
+    (Building them is tested in test_captioning_data.py; here `make data` only verifies them.)
+    """
+    for name in ("coco_captioning", "char_lm"):
+        shutil.copytree(ROOT / "datasets" / name, release / "datasets" / name, dirs_exist_ok=True)
+
+
 def make_check(release, venv, *args, **env_vars):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAKEFLAGS")}
     proc = subprocess.run(
@@ -129,6 +138,7 @@ def make_check(release, venv, *args, **env_vars):
 
 def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(release, tmp_path):
     venv = release_venv(tmp_path, release)
+    copy_built_data(release)
     n = len(EXERCISES)
 
     code, out = make_check(release, venv)
@@ -161,6 +171,7 @@ def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(rel
 
 def test_make_restore_in_the_student_edition_brings_back_only_a_missing_file(release, tmp_path):
     venv = release_venv(tmp_path, release)
+    copy_built_data(release)
     assignment = release / "assignment"
     (assignment / "rnn_layers.py").unlink()
     edited = (assignment / "char_lm.py").read_text() + "# my work\n"
