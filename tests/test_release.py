@@ -150,7 +150,8 @@ def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(rel
         shutil.copy2(path, assignment / path.name)
     # Every notebook, under Haswell's kernels: for the notebooks that train, this run is one of the two
     # BLAS settings of the matrix (tests/test_notebooks.py runs the other).
-    code, out = make_check(release, venv, OPENBLAS_CORETYPE=RELEASE_CORETYPE)
+    # (The speed line is tested in the repository: test_speed_hint.py.)
+    code, out = make_check(release, venv, "SPEED=0", OPENBLAS_CORETYPE=RELEASE_CORETYPE)
     assert code == 0, out
     m = len(NOTEBOOKS)
     assert f"{n} of {n} exercises done, 0 wrong, 0 TODO; {m} of {m} notebooks match" in out, out
