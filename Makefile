@@ -28,7 +28,7 @@ test: setup data
 	$(PY) -m tools.stubs --check
 	$(PY) -m tools.references --verify
 	$(PY) -m tools.notebooks --verify
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=12
 
 lint: setup
 	$(PY) -m ruff check .

@@ -80,9 +80,13 @@ def test_ratios_are_taken_repeat_by_repeat():
 
 def test_no_speed_line_while_an_exercise_of_that_cell_is_wrong(tmp_path):
     mutant = next(m for m in MUTANTS if m.function == "rnn_step_backward" and m.name == "dWh transposed")
-    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks")
+    # The GRU left as a stub, so that only the LSTM is timed (each timed cell costs seconds).
+    stubs = (ROOT / "assignment" / "rnn_layers.py").read_text()
+    start = stubs.index("def gru_forward(")
+    gru_stub = stubs[start : stubs.index("\ndef ", start + 1)]
+    code, out = run_check_cli(make_package(tmp_path, [mutant.source, gru_stub]), "--no-notebooks")
     assert code == 1
-    assert "rnn_forward + rnn_backward" not in out
+    assert "rnn_forward + rnn_backward" not in out and "gru_forward + gru_backward" not in out
     assert "lstm_forward + lstm_backward (N=32" in out
 
 
