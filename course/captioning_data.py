@@ -29,7 +29,7 @@ from . import manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "datasets" / "coco_captioning"
-BUILD_TIME = "about a minute on 2 cores; nothing is downloaded"  # measured: see datasets/README.md
+BUILD_TIME = "about 30 seconds; nothing is downloaded"  # measured: see datasets/README.md
 VERSION = 1  # bump when the data change, so that `make data` rebuilds old copies
 
 NUM_IMAGES = {"train": 12000, "val": 500}
