@@ -7,8 +7,8 @@ product each for dx, dWx and dWh). A good NumPy implementation spends little bey
 the course's reference solution takes, as a multiple of it, is measured by the maintainers' benchmark
 and stored in speed_reference.json; the line quotes it.
 
-The layer and the floor are timed side by side several times; the line reports the best repeat (the
-one least disturbed by other work) and says so when the repeats differ a lot, as on a busy machine.
+The layer and the floor are timed side by side several times; the line reports the fastest run of each
+(the one least disturbed by other work) and says so when the repeats differ a lot, as on a busy machine.
 """
 
 import json
@@ -145,13 +145,21 @@ def verdict(cell, seconds, floor, slowest_ratio=None, reference=None):
     return (line, SLOW_HINT) if ratio > FAR_SLOWER else (line, None)
 
 
+def measure(module, cell, repeats=5):
+    """(seconds, floor seconds, slowest repeat's ratio) of module's `cell` layers, timed in this process.
+
+    Each one's fastest run is its least disturbed, so the ratio shown is fastest over fastest (a ratio's
+    own minimum would pick a repeat where only the floor was disturbed).
+    """
+    times = paired_times({"layer": layer_run(module, cell), "floor": floor_products(cell)}, repeats)
+    ratios = [t / f for t, f in zip(times["layer"], times["floor"], strict=True)]
+    return min(times["layer"]), min(times["floor"]), max(ratios)
+
+
 def speed_report(module, cells, repeats=5):
     """(line, hint or None) for each cell, timed in this process on this machine against the floor."""
     report = []
     for cell in cells:
-        times = paired_times({"layer": layer_run(module, cell), "floor": floor_products(cell)}, repeats)
-        ratios = [t / f for t, f in zip(times["layer"], times["floor"], strict=True)]
-        best = min(range(repeats), key=ratios.__getitem__)
-        seconds = times["layer"][best]
-        report.append(verdict(cell, seconds, seconds / ratios[best], slowest_ratio=max(ratios)))
+        seconds, floor, slowest = measure(module, cell, repeats)
+        report.append(verdict(cell, seconds, floor, slowest_ratio=slowest))
     return report
