@@ -19,9 +19,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import speed, verdict_cache
+from . import verdict_cache
 from .core import DONE, TODO, WRONG, display_path
 from .exercise_runs import ExerciseRun, is_done
+from .inputs import GATE_BLOCKS
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
 from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
@@ -200,7 +201,7 @@ def print_wrong(reports, shown):
 def timed_cells(reports):
     """The cells (rnn, lstm, gru) all of whose checked exercises are done, forward and backward."""
     cells = []
-    for cell in speed.GATES:
+    for cell in GATE_BLOCKS:
         mine = [r for n, r in reports.items() if n.startswith(f"{cell}_")]
         if all(is_done(reports.get(f"{cell}_{part}")) for part in PARTS) and all(map(is_done, mine)):
             cells.append(cell)

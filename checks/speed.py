@@ -20,7 +20,6 @@ import numpy as np
 
 from .inputs import GATE_BLOCKS
 
-GATES = GATE_BLOCKS
 SHAPE = (32, 64, 64, 256)  # N, T, D, H: the character language model's shape
 FAR_SLOWER = 3.0  # times the floor beyond which the check suggests what to look at
 REFERENCE_FILE = Path(__file__).with_name("speed_reference.json")
@@ -38,7 +37,7 @@ SLOW_HINT = (
 def problem(cell, dtype=np.float64, shape=SHAPE, seed=0):
     """Inputs of a sequence forward (x, h0, params) and an upstream gradient dh, from a fixed seed."""
     N, T, D, H = shape
-    g = GATES[cell] * H
+    g = GATE_BLOCKS[cell] * H
     rng = np.random.RandomState(seed)
     k = 1 / np.sqrt(H)
 
@@ -54,7 +53,7 @@ def problem(cell, dtype=np.float64, shape=SHAPE, seed=0):
 def floor_products(cell, dtype=np.float64, shape=SHAPE):
     """A function doing exactly the matrix products every implementation of `cell` must do, nothing else."""
     N, T, D, H = shape
-    g = GATES[cell] * H
+    g = GATE_BLOCKS[cell] * H
     rng = np.random.RandomState(1)
 
     def a(*s):

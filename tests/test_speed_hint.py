@@ -6,6 +6,7 @@ import statistics
 import numpy as np
 
 from checks import speed
+from checks.inputs import GATE_BLOCKS
 from solutions import rnn_layers
 from tests.helpers import ROOT, make_package, replace_function, run_check_cli
 from tests.mutants import MUTANTS
@@ -33,7 +34,7 @@ def test_a_large_spread_between_repeats_says_the_machine_was_busy():
 
 
 def test_the_timed_problem_is_what_the_layers_take():
-    for cell in speed.GATES:
+    for cell in GATE_BLOCKS:
         x, h0, params, dh = speed.problem(cell, shape=(2, 3, 4, 5))
         h, cache = getattr(rnn_layers, f"{cell}_forward")(x, h0, *params)
         assert h.shape == dh.shape and np.all(np.isfinite(h))
@@ -94,7 +95,7 @@ def test_the_reference_ratio_quoted_is_the_one_make_bench_measured(tmp_path):
     """The number comes from checks/speed_reference.json, which `make bench` writes, never from the code."""
     stored = json.loads(speed.REFERENCE_FILE.read_text())
     assert list(stored["shape"]) == list(speed.SHAPE) and stored["dtype"] == "float64"
-    for cell in speed.GATES:
+    for cell in GATE_BLOCKS:
         assert 1.0 < stored["ratio_to_floor"][cell] < speed.FAR_SLOWER  # a measured multiple of the floor
         line, _ = speed.verdict(cell, seconds=0.060, floor=0.040)
         assert f"(the reference solution: {stored['ratio_to_floor'][cell]:.1f}x)" in line

@@ -30,9 +30,9 @@ import numpy as np
 import threadpoolctl
 
 from checks import speed
+from checks.inputs import GATE_BLOCKS
 
 ROOT = Path(__file__).resolve().parents[1]
-GATES = speed.GATES
 SHAPES = {  # name: (N, T, D, H)
     "captioning": (100, 16, 256, 512),
     "char LM": (32, 64, 64, 256),
@@ -178,7 +178,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
     parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
-    parser.add_argument("--cells", nargs="+", choices=list(GATES), default=list(GATES))
+    parser.add_argument("--cells", nargs="+", choices=list(GATE_BLOCKS), default=list(GATE_BLOCKS))
     parser.add_argument(
         "--package", default="assignment", help="the student package to time (default assignment)"
     )
