@@ -11,6 +11,7 @@ thread (AVX without FMA), is `test_matrix_training_notebooks_match_their_referen
 `training_matrix`), which `make nbval-matrix` runs and CI runs after `make test` (.ci/run).
 """
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -19,6 +20,7 @@ import sys
 import pytest
 
 from checks.notebook_runs import REFERENCE_NOTEBOOKS, TRAINING, import_path_for, nbval_command
+from checks.registry import EXERCISES, find
 from tests.helpers import ROOT, SOLUTIONS
 
 # What OpenBLAS reports running when forced to each kernel (its Prescott build reports Katmai).
@@ -94,16 +96,25 @@ def test_every_notebook_has_text_a_check_and_no_saved_outputs():
         assert all(not c["outputs"] for c in code), f"{path.name} has saved outputs: run make notebooks"
 
 
-def test_every_exercise_is_checked_in_the_notebook_it_names():
-    """`make check` sends a student to Exercise.notebook: that notebook must have the exercise's check."""
-    from checks.registry import EXERCISES
-
+def unchecked_exercises(exercises, notebooks=ROOT / "notebooks"):
+    """Each exercise whose Exercise.notebook has no `check(<name>)` cell, as 'name -> notebook'."""
     missing = []
-    for exercise in EXERCISES:
-        path = ROOT / "notebooks" / f"{exercise.notebook}.ipynb"
-        code = "".join(
-            "".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"
-        ) if path.exists() else ""  # fmt: skip
+    for exercise in exercises:
+        path = notebooks / f"{exercise.notebook}.ipynb"
+        cells = json.loads(path.read_text())["cells"] if path.exists() else []
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         if f"check({exercise.name})" not in code:
             missing.append(f"{exercise.name} -> {exercise.notebook}")
-    assert missing == []
+    return missing
+
+
+def test_every_exercise_is_checked_in_the_notebook_it_names():
+    """`make check` sends a student to Exercise.notebook: that notebook must have the exercise's check."""
+    assert unchecked_exercises(EXERCISES) == []
+
+
+def test_an_exercise_sent_to_the_wrong_notebook_is_found():
+    wrong = [dataclasses.replace(find("rnn_forward"), notebook="01_rnn_cell"), find("rnn_step_forward")]
+    renamed = [dataclasses.replace(find("rnn_forward"), notebook="03_sequence")]
+    assert unchecked_exercises(wrong) == ["rnn_forward -> 01_rnn_cell"]
+    assert unchecked_exercises(renamed) == ["rnn_forward -> 03_sequence"]
