@@ -16,6 +16,7 @@ from .clipping import clip_by_global_norm
 from .datasets import REBUILD, dataset_dir
 from .layers import GRU, LSTM, RNN, Embedding, TemporalAffine
 from .rnn_layers import temporal_softmax_loss
+from .shapes import expect_shapes
 
 
 def load_text(data_dir=None):
@@ -57,15 +58,28 @@ def sample_with_temperature(scores, temperature=1.0, rng=None):
     - scores: unnormalized log-probabilities, shape (N, V).
     - temperature: > 0. Below 1 sharpens the distribution (towards the most likely index), above 1
       flattens it (towards uniform); 1 samples from the model's own distribution.
-    - rng: a np.random.RandomState to draw with (None: NumPy's global generator).
+    - rng: a np.random.RandomState or np.random.Generator to draw with (None: NumPy's global generator).
 
     Returns an int64 array of shape (N,): a random draw for each row, not the most likely index.
     """
     if not temperature > 0:
-        raise ValueError(f"temperature should be > 0, got {temperature}")
+        raise ValueError(f"sample_with_temperature: temperature should be > 0, got {temperature}")
+    expect_shapes("sample_with_temperature", scores=(scores, "N V"))
+    row_max = scores.max(axis=1)
+    if not np.isfinite(row_max).all():
+        n = int(np.argmin(np.isfinite(row_max)))
+        raise ValueError(
+            "sample_with_temperature: every row of scores needs a finite largest score (NaN, +inf or an "
+            f"all -inf row gives no distribution to draw from), row {n} has {row_max[n]}"
+        )
     rng = np.random if rng is None else rng
+    if not hasattr(rng, "random"):
+        raise TypeError(
+            "sample_with_temperature: rng should be a np.random.RandomState or np.random.Generator, "
+            f"got {type(rng).__name__}"
+        )
     # TODO: divide the scores by the temperature, then a stable softmax; then draw each row's index
-    # TODO: from its probabilities (rng.choice with p=..., or a uniform number against the cumulative sum).
+    # TODO: from its probabilities (rng.choice with p=..., or rng.random() against the cumulative sum).
     raise NotImplementedError("sample_with_temperature is not written yet: fill in its TODO in assignment/char_lm.py")
     return picks.astype(np.int64)
 

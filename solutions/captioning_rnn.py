@@ -27,6 +27,7 @@ from .rnn_layers import (
     word_embedding_backward,
     word_embedding_forward,
 )
+from .shapes import expect_indices, expect_shapes
 
 CELLS = {"rnn": 1, "lstm": 4, "gru": 3}  # gate blocks per cell
 
@@ -107,6 +108,19 @@ class CaptioningRNN:
         - grads: a dict with the same keys as self.params, each gradient of its parameter's shape.
         """
         features = np.asarray(features, dtype=self.dtype)
+        expect_shapes(
+            "CaptioningRNN.loss",
+            W_proj=(self.params["W_proj"], "D H"),
+            features=(features, "N D"),
+            captions=(captions, "N T", "int"),
+        )
+        if captions.shape[1] < 2:
+            raise ValueError(
+                "CaptioningRNN.loss: captions should have at least 2 columns "
+                "(<START> and a word to predict), "
+                f"got shape {captions.shape}"
+            )
+        expect_indices("CaptioningRNN.loss", "captions", captions, len(self.word_to_idx), "V")
         forward = {"rnn": rnn_forward, "lstm": lstm_forward, "gru": gru_forward}[self.cell_type]
         backward = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[self.cell_type]
         ### TODO: split captions into what the network reads and what it must predict; the mask is
@@ -133,6 +147,10 @@ class CaptioningRNN:
         ### END SOLUTION
         return loss, grads
 
+    def _check_features(self, function, features):
+        """Refuse features that are not (N, D) with this model's D (input_dim)."""
+        expect_shapes(function, W_proj=(self.params["W_proj"], "D H"), features=(features, "N D"))
+
     def _step(self, x, prev_h, prev_c):
         """One step of the cell for sampling: (next_h, next_c); next_c is None except for an LSTM."""
         if self.cell_type == "lstm":
@@ -155,6 +173,12 @@ class CaptioningRNN:
           stops at its first <END>, which is kept, and every position after it holds <NULL>.
         """
         features = np.asarray(features, dtype=self.dtype)
+        self._check_features("CaptioningRNN.sample", features)
+        if not isinstance(max_length, int | np.integer) or isinstance(max_length, bool) or max_length < 1:
+            raise ValueError(
+                f"CaptioningRNN.sample: max_length should be a whole number >= 1, got {max_length!r}"
+            )
+        max_length = int(max_length)
         if beam_size is not None:
             return self.beam_search(features, max_length, beam_size)
         N = features.shape[0]

@@ -13,7 +13,7 @@ Shapes used below:
 
 import numpy as np
 
-from .shapes import expect_shapes
+from .shapes import expect_indices, expect_mask, expect_shapes
 
 
 def sigmoid(x):
@@ -189,12 +189,10 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
         x=(x, "N D"),
         prev_h=(prev_h, "N H"),
         prev_c=(prev_c, "N H"),
-        Wx=(Wx, "D G"),
-        Wh=(Wh, "H G"),
-        b=(b, "G"),
+        Wx=(Wx, "D 4H"),
+        Wh=(Wh, "H 4H"),
+        b=(b, "4H"),
     )
-    if Wh.shape[1] != 4 * Wh.shape[0]:
-        raise ValueError(f"lstm_step_forward: Wh should have shape (H, 4H), got {Wh.shape}")
     ### TODO: one pre-activation for all four gates, then split it in the order i, f, o, g;
     ### TODO: the cell state mixes old and new, the hidden state is a gated view of it.
     ### BEGIN SOLUTION
@@ -272,7 +270,9 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     - c: (only if return_c) cell state at every time step, shape (N, T, H).
     - cache: what lstm_backward needs (opaque to the caller).
     """
-    expect_shapes("lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D G"), Wh=(Wh, "H G"), b=(b, "G"))
+    expect_shapes(
+        "lstm_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D 4H"), Wh=(Wh, "H 4H"), b=(b, "4H")
+    )
     if c0 is not None:
         expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
     ### TODO: as in rnn_forward, x @ Wx for all steps first; then the loop, where two states travel
@@ -379,13 +379,11 @@ def gru_step_forward(x, prev_h, Wx, Wh, bx, bh):
         "gru_step_forward",
         x=(x, "N D"),
         prev_h=(prev_h, "N H"),
-        Wx=(Wx, "D G"),
-        Wh=(Wh, "H G"),
-        bx=(bx, "G"),
-        bh=(bh, "G"),
+        Wx=(Wx, "D 3H"),
+        Wh=(Wh, "H 3H"),
+        bx=(bx, "3H"),
+        bh=(bh, "3H"),
     )
-    if Wh.shape[1] != 3 * Wh.shape[0]:
-        raise ValueError(f"gru_step_forward: Wh should have shape (H, 3H), got {Wh.shape}")
     ### TODO: compute the input part and the hidden part of all three gates separately: the reset
     ### TODO: gate multiplies only the hidden part of n, bias bh_n included.
     ### BEGIN SOLUTION
@@ -461,10 +459,10 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
         "gru_forward",
         x=(x, "N T D"),
         h0=(h0, "N H"),
-        Wx=(Wx, "D G"),
-        Wh=(Wh, "H G"),
-        bx=(bx, "G"),
-        bh=(bh, "G"),
+        Wx=(Wx, "D 3H"),
+        Wh=(Wh, "H 3H"),
+        bx=(bx, "3H"),
+        bh=(bh, "3H"),
     )
     ### TODO: the loop of rnn_forward with gru_step_forward's formulas: x @ Wx for all steps first, then
     ### TODO: per step the input part (+ bx), the hidden part prev_h @ Wh + bh, the gates, the new state.
@@ -552,9 +550,8 @@ def word_embedding_forward(x, W):
     - out: the vectors, shape (N, T, D); out[n, t] = W[x[n, t]].
     - cache: what word_embedding_backward needs (opaque to the caller).
     """
-    expect_shapes("word_embedding_forward", x=(x, "N T"), W=(W, "V D"))
-    if not np.issubdtype(np.asarray(x).dtype, np.integer):
-        raise TypeError(f"word_embedding_forward: x should hold integer word indices, got dtype {x.dtype}")
+    sizes = expect_shapes("word_embedding_forward", x=(x, "N T", "int"), W=(W, "V D"))
+    expect_indices("word_embedding_forward", "x", x, sizes["V"], "V")
     ### TODO: one line with integer-array indexing, no loop.
     ### BEGIN SOLUTION
     out = W[x]
@@ -633,13 +630,17 @@ def temporal_softmax_loss(x, y, mask):
     Inputs:
     - x: scores, shape (N, T, V).
     - y: target word indices, integer array of shape (N, T), each in range(V).
-    - mask: boolean array of shape (N, T); False marks padding (<NULL>) that must not count.
+    - mask: boolean array of shape (N, T) (or 1/0); False marks padding (<NULL>) that must not count.
 
     Returns a tuple of:
     - loss: a float.
     - dx: gradient of the loss with respect to x, shape (N, T, V).
     """
-    expect_shapes("temporal_softmax_loss", x=(x, "N T V"), y=(y, "N T"), mask=(mask, "N T"))
+    sizes = expect_shapes(
+        "temporal_softmax_loss", x=(x, "N T V"), y=(y, "N T", "int"), mask=(mask, "N T", "any")
+    )
+    expect_indices("temporal_softmax_loss", "y", y, sizes["V"], "V")
+    mask = expect_mask("temporal_softmax_loss", "mask", mask)
     ### TODO: a stable softmax (subtract each row's maximum), then the cross-entropy of the right
     ### TODO: words. Padding neither adds to the loss nor receives gradient; divide by N, not by N*T.
     ### BEGIN SOLUTION

@@ -47,8 +47,8 @@ CHAR_LM_MUTANTS = [
         "the same draw for every row",
         None,
         (
-            "    u = rng.random_sample((scores.shape[0], 1))\n",
-            "    u = rng.random_sample() * np.ones((scores.shape[0], 1))\n",
+            "    u = rng.random((scores.shape[0], 1))\n",
+            "    u = rng.random() * np.ones((scores.shape[0], 1))\n",
         ),
     ),
     mutant(
