@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .clipping import clip_by_global_norm
-from .datasets import REBUILD, dataset_dir
+from .datasets import REBUILD, DataError, dataset_dir, verify_files
 from .layers import GRU, LSTM, RNN, Embedding, TemporalAffine
 from .rnn_layers import temporal_softmax_loss
 from .shapes import expect_shapes
@@ -22,18 +22,25 @@ from .shapes import expect_shapes
 def load_text(data_dir=None):
     """(train text, val text, vocabulary list of characters) from datasets/char_lm (``make data``)."""
     data_dir = dataset_dir("char_lm") if data_dir is None else Path(data_dir)
+    verify_files(data_dir, ["train.txt", "val.txt", "vocab.json"])  # against the manifest of `make data`
+    texts = {}
     for name in ("train.txt", "val.txt", "vocab.json"):
-        if not (data_dir / name).exists():
-            raise FileNotFoundError(f"{data_dir / name} is missing: {REBUILD}.")
+        try:
+            texts[name] = (data_dir / name).read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise DataError(f"{data_dir / name} is damaged (not UTF-8 text: {error}): {REBUILD}.") from None
     try:
-        chars = json.loads((data_dir / "vocab.json").read_text(encoding="utf-8"))["chars"]
-    except (ValueError, KeyError) as error:
-        raise ValueError(f"{data_dir / 'vocab.json'} is damaged ({error}): {REBUILD}.") from None
-    return (
-        (data_dir / "train.txt").read_text(encoding="utf-8"),
-        (data_dir / "val.txt").read_text(encoding="utf-8"),
-        chars,
-    )
+        chars = json.loads(texts["vocab.json"])["chars"]
+        if not isinstance(chars, list) or not all(isinstance(c, str) and len(c) == 1 for c in chars):
+            raise ValueError("chars should be a list of single characters")
+    except (ValueError, KeyError, TypeError) as error:
+        raise DataError(f"{data_dir / 'vocab.json'} is damaged ({error}): {REBUILD}.") from None
+    unknown = sorted(set(texts["train.txt"] + texts["val.txt"]) - set(chars))
+    if unknown:
+        raise DataError(
+            f"{data_dir}: the text has characters that vocab.json lacks ({unknown[:5]}): {REBUILD}."
+        )
+    return texts["train.txt"], texts["val.txt"], chars
 
 
 def encode(text, chars):

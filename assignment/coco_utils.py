@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import REBUILD, dataset_dir
+from .datasets import REBUILD, DataError, dataset_dir, verify_files
 
 
-class CaptioningDataError(RuntimeError):
+class CaptioningDataError(DataError):
     """A file of the captioning data set is missing or damaged; the message says how to rebuild it."""
 
 
@@ -34,14 +34,17 @@ def _read_h5(path, keys=None):
             return {k: np.asarray(f[k]) for k in keys or list(f)}
     except CaptioningDataError:
         raise
-    except (OSError, KeyError, ValueError) as error:  # what h5py raises for a truncated or foreign file
+    except (OSError, KeyError, ValueError, RuntimeError) as error:  # h5py's errors for a damaged file
         raise CaptioningDataError(f"{path} is damaged ({error}): {REBUILD}.") from None
 
 
 def _read_lines(path):
     if not path.exists():
         raise CaptioningDataError(f"{path} is missing: {REBUILD}.")
-    return np.asarray([line.strip() for line in path.read_text(encoding="utf-8").splitlines()])
+    try:
+        return np.asarray([line.strip() for line in path.read_text(encoding="utf-8").splitlines()])
+    except UnicodeDecodeError as error:
+        raise CaptioningDataError(f"{path} is damaged (not UTF-8 text: {error}): {REBUILD}.") from None
 
 
 def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
@@ -61,31 +64,49 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
     - train_urls, val_urls: one image location per image (a path relative to base_dir, or a URL).
     """
     base_dir = dataset_dir("coco_captioning") if base_dir is None else Path(base_dir)
+    suffix = "_pca" if pca_features else ""
+    names = ["coco2014_captions.h5", "coco2014_vocab.json"]
+    for split in ("train", "val"):
+        names += [f"{split}2014_vgg16_fc7{suffix}.h5", f"{split}2014_urls.txt"]
+    try:
+        verify_files(base_dir, names)  # against the manifest of `make data`, if the folder has one
+    except DataError as error:
+        raise CaptioningDataError(str(error)) from None
     data = _read_h5(
         base_dir / "coco2014_captions.h5",
         ["train_captions", "train_image_idxs", "val_captions", "val_image_idxs"],
     )
-    suffix = "_pca" if pca_features else ""
     for split in ("train", "val"):
         path = base_dir / f"{split}2014_vgg16_fc7{suffix}.h5"
         data[f"{split}_features"] = _read_h5(path, ["features"])["features"]
         data[f"{split}_urls"] = _read_lines(base_dir / f"{split}2014_urls.txt")
     vocab_path = base_dir / "coco2014_vocab.json"
-    if not vocab_path.exists():
-        raise CaptioningDataError(f"{vocab_path} is missing: {REBUILD}.")
     try:
         vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
         data["idx_to_word"], data["word_to_idx"] = vocab["idx_to_word"], vocab["word_to_idx"]
-    except (ValueError, KeyError) as error:
+        if not isinstance(data["idx_to_word"], list) or not isinstance(data["word_to_idx"], dict):
+            raise ValueError("idx_to_word should be a list and word_to_idx a dict")
+    except (ValueError, KeyError, TypeError) as error:
         raise CaptioningDataError(f"{vocab_path} is damaged ({error}): {REBUILD}.") from None
+    # The checks a folder without a manifest (cs231n's own files) still gets: the parts fit together.
+    V = len(data["idx_to_word"])
     for split in ("train", "val"):
-        idxs, rows = data[f"{split}_image_idxs"], len(data[f"{split}_features"])
-        if len(idxs) != len(data[f"{split}_captions"]) or (
-            len(idxs) and not 0 <= idxs.min() <= idxs.max() < rows
-        ):
+        idxs, captions = data[f"{split}_image_idxs"], data[f"{split}_captions"]
+        rows, urls = len(data[f"{split}_features"]), data[f"{split}_urls"]
+        if len(idxs) != len(captions) or (len(idxs) and not 0 <= idxs.min() <= idxs.max() < rows):
             raise CaptioningDataError(
                 f"{base_dir}: the {split} captions point at images that the {split} features do not "
                 f"have: {REBUILD}."
+            )
+        if captions.size and not 0 <= captions.min() <= captions.max() < V:
+            raise CaptioningDataError(
+                f"{base_dir / 'coco2014_captions.h5'}: {split}_captions holds word indices outside the "
+                f"vocabulary of {V} words: {REBUILD}."
+            )
+        if len(urls) != rows:
+            raise CaptioningDataError(
+                f"{base_dir / f'{split}2014_urls.txt'} lists {len(urls)} images, the {split} features "
+                f"have {rows}: {REBUILD}."
             )
     if max_train is not None:
         num_train = len(data["train_captions"])

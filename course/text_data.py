@@ -32,14 +32,19 @@ def splits():
     return train, val
 
 
-def build(out=OUT):
-    manifest.start(out)
+def write_files(out):
+    """Write train.txt, val.txt and vocab.json into the folder `out`; returns their names."""
     train, val = splits()
     chars = sorted(set(train) | set(val))
     (out / "train.txt").write_text(train, encoding="utf-8")
     (out / "val.txt").write_text(val, encoding="utf-8")
     (out / "vocab.json").write_text(json.dumps({"chars": chars}, ensure_ascii=False, indent=0) + "\n")
-    manifest.finish(out, VERSION, ["train.txt", "val.txt", "vocab.json"])
+    return ["train.txt", "val.txt", "vocab.json"]
+
+
+def build(out=OUT):
+    """Build the text into `out` and its manifest (see manifest.build_into); returns the files written."""
+    return manifest.build_into(out, VERSION, write_files)
 
 
 def problems(out=OUT):
@@ -51,17 +56,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Build the character language model's text (if needed).")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    wrong = problems(args.out)
-    if not wrong:
-        print(f"{args.out}: the character language model's text is built and intact.")
-        return 0
-    if manifest.is_first_build(args.out):
-        print(f"building the character language model's text in {args.out} (the first time: a second)")
-    else:
-        print(f"rebuilding the character language model's text: {wrong[0]}")
-    build(args.out)
-    print(f"{args.out}: wrote train.txt, val.txt and vocab.json.")
-    return 0
+    return manifest.run_build(
+        args.out, VERSION, write_files, "the character language model's text", "a second"
+    )
 
 
 if __name__ == "__main__":
