@@ -7,8 +7,16 @@
 
 A checkpoint (``checkpoint_name``) is an ``.npz`` file of plain arrays, no pickle: the parameters, every
 optimizer state, the minibatch random generator and the histories. ``CaptioningSolver.resume`` continues
-training from one exactly as if it had never stopped.
+training from one exactly as if it had never stopped. A checkpoint is written to a temporary file and
+then renamed, so an interrupted save never leaves a cut-off file under the checkpoint's name; a damaged
+or foreign file is refused by ``resume`` with a CheckpointError that names it and what is wrong.
 """
+
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -27,6 +35,14 @@ OPTIONS = {
     "metric": None,
     "seed": 0,
 }
+
+
+RNG_KEYS = ("rng/keys", "rng/pos", "rng/has_gauss", "rng/cached_gaussian")
+REQUIRED = ("epoch", "t", "loss_history", "metric_history", *RNG_KEYS, "update_rule")
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, damaged or not one of this model's; the message says which and why."""
 
 
 class CaptioningSolver:
@@ -55,6 +71,13 @@ class CaptioningSolver:
         for key, default in OPTIONS.items():
             setattr(self, key, kwargs.get(key, default))
         self.update = optim.update_rule(self.update_rule)
+        if self.checkpoint_name is not None:  # now, not after the first epoch
+            folder = Path(self.checkpoint_name).parent
+            if not folder.is_dir():
+                raise ValueError(
+                    f"checkpoint_name={self.checkpoint_name!r}: the folder {folder} does not exist; "
+                    "create it first (or choose another checkpoint_name)"
+                )
         self.optim_config = dict(self.optim_config or {})
         self.rng = np.random.RandomState(self.seed)
         self.epoch, self.t = 0, 0
@@ -115,8 +138,19 @@ class CaptioningSolver:
             arrays[f"param/{name}"] = w
             for key, value in self.optim_configs[name].items():
                 arrays[f"optim/{name}/{key}"] = np.asarray(value)
-        with open(path, "wb") as f:
-            np.savez(f, **arrays)
+        # A temporary file beside the checkpoint, renamed once complete: an interrupted save leaves the
+        # previous file (or none), never a cut-off one.
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise CheckpointError(f"cannot save {path}: the folder {path.parent} does not exist")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as f:
+                np.savez(f, **arrays)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def resume(cls, path, model, data, **kwargs):
@@ -125,25 +159,13 @@ class CaptioningSolver:
         Pass the same options as the interrupted run (num_epochs may be larger to train on).
         """
         solver = cls(model, data, **kwargs)
-        try:
-            with np.load(path, allow_pickle=False) as f:
-                saved = {k: f[k] for k in f.files}
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{path} is not a checkpoint written by CaptioningSolver ({error})") from None
+        saved = read_checkpoint(path, model.params)
         if str(saved["update_rule"]) != solver.update_rule:
-            raise ValueError(
+            raise CheckpointError(
                 f"{path} was trained with update_rule={str(saved['update_rule'])!r}, "
                 f"not {solver.update_rule!r}: pass the options of the interrupted run"
             )
-        names = {k.split("/", 1)[1] for k in saved if k.startswith("param/")}
-        if names != set(model.params):
-            raise ValueError(f"{path} holds parameters {sorted(names)}, the model has {sorted(model.params)}")
         for name in model.params:
-            if saved[f"param/{name}"].shape != model.params[name].shape:
-                raise ValueError(
-                    f"{path}: parameter {name} has shape {saved[f'param/{name}'].shape}, "
-                    f"the model's is {model.params[name].shape}"
-                )
             model.params[name] = saved[f"param/{name}"].astype(model.params[name].dtype)
             prefix = f"optim/{name}/"
             # 0-d arrays back to Python numbers: a NumPy float64 scalar would turn float32 updates to float64.
@@ -155,13 +177,59 @@ class CaptioningSolver:
         solver.epoch, solver.t = int(saved["epoch"]), int(saved["t"])
         solver.loss_history = saved["loss_history"].tolist()
         solver.metric_history = saved["metric_history"].tolist()
-        solver.rng.set_state(
-            (
-                "MT19937",
-                saved["rng/keys"],
-                int(saved["rng/pos"]),
-                int(saved["rng/has_gauss"]),
-                float(saved["rng/cached_gaussian"]),
-            )
-        )
+        solver.rng.set_state(_rng_state(saved))
         return solver
+
+
+def _rng_state(saved):
+    return (
+        "MT19937",
+        saved["rng/keys"],
+        int(saved["rng/pos"]),
+        int(saved["rng/has_gauss"]),
+        float(saved["rng/cached_gaussian"]),
+    )
+
+
+def read_checkpoint(path, params):
+    """The arrays of the checkpoint at `path`, checked against the model parameters `params`.
+
+    Raises CheckpointError naming the file and what is wrong: missing, not a checkpoint, damaged
+    (cut off, changed bytes), an entry missing, parameters or optimizer states of the wrong shape or
+    holding NaN/inf, a broken random-generator state.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            saved = {k: f[k] for k in f.files}  # reading every entry checks its CRC
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise CheckpointError(
+            f"{path} is damaged or not a checkpoint written by CaptioningSolver "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    missing = [k for k in REQUIRED if k not in saved]
+    missing += [f"param/{name}" for name in params if f"param/{name}" not in saved]
+    if missing:
+        raise CheckpointError(f"{path} is not a complete checkpoint: it has no {', '.join(missing[:3])}")
+    extra = sorted(k.split("/", 1)[1] for k in saved if k.startswith("param/") and k[6:] not in params)
+    if extra:
+        raise CheckpointError(f"{path} holds parameters {extra} that the model does not have")
+    for name, value in params.items():
+        for key in [f"param/{name}", *(k for k in saved if k.startswith(f"optim/{name}/"))]:
+            entry = saved[key]
+            if entry.ndim and entry.shape != value.shape:
+                raise CheckpointError(
+                    f"{path}: {key} has shape {entry.shape}, the model's {name} is {value.shape}"
+                )
+            if not np.issubdtype(entry.dtype, np.number) or not np.isfinite(entry).all():
+                raise CheckpointError(
+                    f"{path}: {key} holds NaN, inf or non-numbers; the run that saved it diverged or "
+                    "the file was changed: resume from an earlier checkpoint"
+                )
+    try:
+        np.random.RandomState().set_state(_rng_state(saved))
+    except (ValueError, TypeError, IndexError) as error:
+        raise CheckpointError(f"{path}: the saved random-generator state is broken ({error})") from None
+    return saved
