@@ -2,6 +2,9 @@
 
 import json
 import shutil
+import subprocess
+
+import numpy as np
 
 from checks.core import load_references
 from checks.notebook_runs import REFERENCE_NOTEBOOKS
@@ -62,3 +65,85 @@ def test_case_keys_are_unique_and_rewording_a_case_needs_no_new_reference_values
     for case in exercise.cases:
         monkeypatch.setattr(case, "name", case.name + " (reworded)")
     assert check_exercise(exercise, solutions.rnn_layers, load_references()).state == DONE
+
+
+def test_make_clean_leaves_the_notebook_backups_alone():
+    from tools.notebooks import BACKUPS, ROOT
+
+    recipe = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True)
+    recipe = recipe.stdout
+    removed = [word for line in recipe.splitlines() if line.startswith("rm") for word in line.split()[1:]]
+    removed = [ROOT / word for word in removed if not word.startswith("-")]
+    assert removed, recipe
+    assert not any(BACKUPS == path or path in BACKUPS.parents for path in removed), (recipe, BACKUPS)
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(BACKUPS / "x.ipynb")], cwd=ROOT)
+    assert ignored.returncode == 0, "notebooks/.backup/ must be ignored by git"
+
+
+def test_make_notebooks_writes_nothing_unless_every_notebook_ran(tmp_path, monkeypatch, capsys):
+    import nbformat
+    from nbclient.exceptions import CellTimeoutError
+
+    import tools.notebooks as tool
+
+    notebooks, references = tmp_path / "notebooks", tmp_path / "references"
+    shutil.copytree(tool.NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns(".*"))
+    shutil.copytree(REFERENCE_NOTEBOOKS, references)
+    before = {p: p.read_bytes() for p in [*notebooks.glob("*.ipynb"), *references.glob("*.ipynb")]}
+    monkeypatch.setattr(tool, "NOTEBOOKS", notebooks)
+    monkeypatch.setattr(tool, "REFERENCE_NOTEBOOKS", references)
+    ran = []
+
+    def execute(path, package_dir, cell_timeout=None):
+        ran.append(path.stem)
+        if path.stem.startswith("05"):
+            raise CellTimeoutError("A cell timed out while it was being executed, after 300 seconds.")
+        return nbformat.read(path, as_version=4)
+
+    monkeypatch.setattr(tool, "execute", execute)
+    assert tool.main([]) == 1
+    assert ran[-1].startswith("05") and len(ran) == 5
+    assert "05_image_captioning.ipynb failed" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_each_notebook_runs_with_the_cell_limit_make_check_gives_it(monkeypatch):
+    import tools.notebooks as tool
+    from checks.notebook_runs import cell_timeout_for
+
+    limits = {}
+
+    class Recorder:
+        def __init__(self, nb, timeout, **kwargs):
+            self.timeout = timeout
+
+        def execute(self):
+            limits[current] = self.timeout
+
+    monkeypatch.setattr(tool, "NotebookClient", Recorder)
+    for current in ("01_rnn_cell", "08_counting_lstm_vs_gru"):
+        tool.execute(tool.NOTEBOOKS / f"{current}.ipynb", tool.ROOT / "solutions")
+    assert limits == {name: cell_timeout_for(name) for name in limits}
+    assert limits["08_counting_lstm_vs_gru"] > limits["01_rnn_cell"] >= 300
+
+
+def test_make_references_leaves_values_that_only_differ_in_the_last_digits(tmp_path, monkeypatch):
+    import tools.references as tool
+    from checks.core import REFERENCE_FILE
+
+    copy = tmp_path / "reference_values.json"
+    raw = json.loads(REFERENCE_FILE.read_text())
+    exercise = next(iter(raw))
+    case = next(iter(raw[exercise]))
+    output = next(iter(raw[exercise][case]))
+    flat = np.asarray(raw[exercise][case][output], dtype=np.float64)
+    raw[exercise][case][output] = (flat * (1 + 1e-15)).tolist()  # another BLAS's last digits
+    copy.write_text(json.dumps(raw, indent=1, sort_keys=True) + "\n")
+    noisy = copy.read_text()
+    monkeypatch.setattr(tool, "REFERENCE_FILE", copy)
+    assert tool.main([]) == 0
+    assert copy.read_text() == noisy  # left as it is
+    raw[exercise][case][output] = (flat + 1.0).tolist()  # a real change: only that value is replaced
+    copy.write_text(json.dumps(raw, indent=1, sort_keys=True) + "\n")
+    assert tool.main([]) == 0
+    assert json.loads(copy.read_text()) == json.loads(REFERENCE_FILE.read_text())

@@ -6,6 +6,12 @@
 notebooks/ holds what students open: cells without outputs (a student's own run fills them).
 checks/reference_notebooks/ holds the same cells with the outputs solutions/ printed; nbval and
 `make check` compare against those. Outputs are never typed by hand: edit notebooks/, then run this.
+
+All or nothing: every notebook is executed first, and the files are written only if all of them ran;
+a failed or timed-out cell leaves the tree as it was. Each cell may take as long as `make check` allows
+it (checks.notebook_runs.cell_timeout_for: the training notebooks' limit fits the slowest of them).
+Saved outputs in notebooks/ are copied to notebooks/.backup/ (which no clean target deletes) before
+they are stripped.
 """
 
 import argparse
@@ -17,11 +23,13 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from checks.notebook_runs import REFERENCE_NOTEBOOKS, import_path_for
+from checks.notebook_runs import REFERENCE_NOTEBOOKS, cell_timeout_for, import_path_for
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
+BACKUPS = NOTEBOOKS / ".backup"  # ignored by git, kept by `make clean`
 KERNELSPEC = {"name": "rnn-course", "display_name": "Python 3 (RNN course)", "language": "python"}
 # Kept out of the reference copies: nbval never compares pictures, and they would bloat the repo.
 DROPPED_DATA = ("image/png", "image/jpeg", "image/svg+xml")
@@ -45,8 +53,12 @@ def stripped(nb):
     return nb
 
 
-def execute(path, package_dir):
-    """Execute a notebook with `package_dir` standing in for `assignment`; return the result."""
+def execute(path, package_dir, cell_timeout=None):
+    """Execute a notebook with `package_dir` standing in for `assignment`; return the result.
+
+    Each cell may take `cell_timeout` seconds (default: what `make check` allows this notebook's cells).
+    """
+    cell_timeout = cell_timeout_for(path.stem) if cell_timeout is None else cell_timeout
     nb = normalized(nbformat.read(path, as_version=4))
     pythonpath, tmp = import_path_for(package_dir)
     saved = dict(os.environ)
@@ -55,7 +67,7 @@ def execute(path, package_dir):
     os.environ.update(PYTHONPATH=pythonpath, COURSE_STRICT_ROUNDING="1")
     try:
         client = NotebookClient(
-            nb, kernel_name="python3", timeout=600, record_timing=False,
+            nb, kernel_name="python3", timeout=cell_timeout, record_timing=False,
             resources={"metadata": {"path": str(REFERENCE_NOTEBOOKS)}},
         )  # fmt: skip
         client.execute()
@@ -96,7 +108,7 @@ def verify(notebooks=NOTEBOOKS, references=REFERENCE_NOTEBOOKS):
     return 0
 
 
-def write_student_copy(path, backups=ROOT / "build" / "notebook-backups"):
+def write_student_copy(path, backups=BACKUPS):
     """Rewrite notebooks/NAME.ipynb without outputs; a copy that had outputs is backed up first.
 
     Outputs in notebooks/ are someone's run (a maintainer's or a student's); stripping them must not
@@ -126,11 +138,22 @@ def main(argv=None):
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
     if args.names:
         paths = [p for p in paths if p.stem in args.names or p.name in args.names]
+    executed = {}
     for path in paths:
+        started = time.monotonic()
         print(f"executing {path.name} against solutions/ ...", flush=True)
-        ref = execute(path, ROOT / "solutions")
+        try:
+            executed[path] = execute(path, ROOT / "solutions")
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+            reason = str(error).strip().splitlines()
+            print(f"{path.name} failed: {reason[-1] if reason else type(error).__name__}", file=sys.stderr)
+            print("Nothing was written: every notebook must run before any reference is replaced.", file=sys.stderr)
+            return 1
+        print(f"  ran in {time.monotonic() - started:.0f} s", flush=True)
+    for path, ref in executed.items():
         nbformat.write(ref, REFERENCE_NOTEBOOKS / path.name)
         write_student_copy(path)
+    print(f"wrote {len(executed)} reference notebook(s) in {REFERENCE_NOTEBOOKS.relative_to(ROOT)}/")
     return 0
 
 

@@ -1,7 +1,10 @@
 """Compute the reference outputs of every check case from ``solutions/`` (``make references``).
 
-python -m tools.references            rewrite checks/reference_values.json
+python -m tools.references            update checks/reference_values.json
 python -m tools.references --verify   exit 1 if the stored values no longer match solutions/
+
+Only the values that changed (beyond 1e-12, normwise) are replaced: recomputing on another machine or
+BLAS gives last-digit differences, which would otherwise rewrite the whole file for nothing.
 """
 
 import argparse
@@ -51,8 +54,24 @@ def main(argv=None):
             return 1
         print(f"reference values match solutions/ ({len(values)} exercises)")
         return 0
-    REFERENCE_FILE.write_text(json.dumps(values, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {REFERENCE_FILE.name}: {len(values)} exercises")
+    stored = load_references(REFERENCE_FILE) if REFERENCE_FILE.exists() else {}
+    stale = stale_values(stored, values)
+    if not stale:
+        print(f"{REFERENCE_FILE.name} already matches solutions/ ({len(values)} exercises): left as it is")
+        return 0
+    raw = json.loads(REFERENCE_FILE.read_text(encoding="utf-8")) if REFERENCE_FILE.exists() else {}
+    merged = {
+        exercise: {
+            case: {
+                name: raw[exercise][case][name] if f"{exercise} / {case} / {name}" not in stale else value
+                for name, value in outputs.items()
+            }
+            for case, outputs in cases.items()
+        }
+        for exercise, cases in values.items()
+    }
+    REFERENCE_FILE.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"updated {REFERENCE_FILE.name}: {len(stale)} value(s) changed")
     return 0
 
 
