@@ -38,11 +38,10 @@ def test_the_student_edition_holds_no_solution_code(release):
     assert not [f for f in files if f.startswith("tools/")] and "requirements-oracle.txt" not in files
     for folder in ("assignment", "checks", "course", "notebooks"):  # the folders that ship, whole
         shipped = {f for f in files if f.startswith(f"{folder}/") and not f.startswith("checks/pristine_")}
-        in_repo = {
-            p.relative_to(ROOT).as_posix()
-            for p in (ROOT / folder).rglob("*")
-            if p.is_file() and not {"__pycache__", ".ipynb_checkpoints"} & set(p.parts)
-        }
+        tracked = subprocess.run(
+            ["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        in_repo = set(tracked.stdout.split())
         assert shipped == in_repo - {"assignment/.stubs-manifest.json"}, folder
     assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py", "docs/conventions.md"} <= files
     assert "make test" not in (release / "README.md").read_text()
@@ -193,3 +192,79 @@ def test_build_replaces_an_old_edition(tmp_path):
     out = tmp_path / "rnn-course"
     (out / "solutions").mkdir(parents=True)
     assert build(out) == [] and not (out / "solutions").exists()
+
+
+def git(*args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
+
+
+def release_in(clone, out):
+    return subprocess.run(
+        [sys.executable, "-m", "tools.release", "--out", str(out)], cwd=clone, capture_output=True, text=True
+    )
+
+
+@pytest.fixture
+def clone(tmp_path):
+    """A clone of the repository's last commit, where a maintainer's working tree can be made messy."""
+    path = tmp_path / "clone"
+    git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(path), cwd=tmp_path)
+    return path
+
+
+def test_the_edition_ships_stubs_and_committed_files_whatever_the_working_tree_holds(clone, tmp_path):
+    layers = clone / "assignment" / "rnn_layers.py"
+    answers = replace_function(
+        layers.read_text(),
+        "rnn_step_forward",
+        SOLUTIONS.joinpath("rnn_layers.py").read_text(),
+    )
+    # An instructor's own answers, reworded so that the leak search alone would not see them
+    layers.write_text(
+        answers.replace(
+            "next_h = np.tanh(x @ Wx + prev_h @ Wh + b)", "a = x @ Wx + prev_h @ Wh + b; next_h = np.tanh(a)"
+        )
+    )
+    (clone / "assignment" / "my_helpers.py").write_text("def helper():\n    return 42\n")
+    (clone / "notebooks" / "scratch.ipynb").write_text("{}")
+    notebook = clone / "notebooks" / "01_rnn_cell.ipynb"
+    notebook.write_bytes(
+        (clone / "checks" / "reference_notebooks" / "01_rnn_cell.ipynb").read_bytes()
+    )  # outputs
+    out = tmp_path / "dist" / "rnn-course"
+    proc = release_in(clone, out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for stray in (
+        "assignment/my_helpers.py",
+        "assignment/rnn_layers.py",
+        "notebooks/scratch.ipynb",
+        "notebooks/01_rnn_cell.ipynb",
+    ):
+        assert f"left out (not committed): {stray}" in proc.stdout, proc.stdout
+    assert (out / "assignment" / "rnn_layers.py").read_text() == (
+        ROOT / "assignment" / "rnn_layers.py"
+    ).read_text()
+    assert (out / "checks" / "pristine_assignment" / "rnn_layers.py").read_text() == (
+        ROOT / "assignment" / "rnn_layers.py"
+    ).read_text()
+    assert (
+        not (out / "assignment" / "my_helpers.py").exists()
+        and not (out / "notebooks" / "scratch.ipynb").exists()
+    )
+    assert (out / "notebooks" / "01_rnn_cell.ipynb").read_bytes() == (
+        ROOT / "notebooks" / "01_rnn_cell.ipynb"
+    ).read_bytes()
+
+
+def test_a_refused_edition_leaves_nothing_behind(clone, tmp_path):
+    out = tmp_path / "dist" / "rnn-course"
+    assert release_in(clone, out).returncode == 0 and out.exists()  # a previous, good edition
+    body = dict(solution_bodies(clone / "solutions"))["rnn_step_backward"]
+    leaked = clone / "checks" / "leaked.py"
+    leaked.write_text("\n".join(body) + "\n")
+    git("add", "checks/leaked.py", cwd=clone)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "leak", cwd=clone)
+    proc = release_in(clone, out)
+    assert proc.returncode == 1 and "checks/leaked.py: the whole body of rnn_step_backward" in proc.stderr
+    assert not out.exists() and not out.with_name("rnn-course.zip").exists()
+    assert [p.name for p in out.parent.iterdir()] == []  # no staging folder either

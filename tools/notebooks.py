@@ -147,7 +147,10 @@ def main(argv=None):
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             reason = str(error).strip().splitlines()
             print(f"{path.name} failed: {reason[-1] if reason else type(error).__name__}", file=sys.stderr)
-            print("Nothing was written: every notebook must run before any reference is replaced.", file=sys.stderr)
+            print(
+                "Nothing was written: every notebook must run before any reference is replaced.",
+                file=sys.stderr,
+            )
             return 1
         print(f"  ran in {time.monotonic() - started:.0f} s", flush=True)
     for path, ref in executed.items():

@@ -5,14 +5,25 @@
 It holds the stubs, the notebooks without outputs, the student check with its reference values and
 reference notebooks, and a Makefile with only `make lab` and `make check`. It never holds solutions/,
 the maintainers' tests and tools, or any solution body: the build fails if one shows up anywhere.
+
+The edition is built from the last commit (HEAD), not from the working tree: an untracked helper, a
+scratch notebook, saved outputs or an instructor's answers in assignment/ never ship (the files left out
+are listed). The stubs in assignment/ are generated from the commit's solutions/ by the stub generator,
+whatever assignment/ holds. The edition is assembled in a staging folder and moved into place only once
+the leak search found nothing; a refused build leaves no edition behind.
 """
 
 import argparse
+import io
 import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 from .markers import BEGIN, END, find_regions
+from .stubs import planned_files
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "release_files"
@@ -73,36 +84,93 @@ def leaks(tree, bodies):
     return found
 
 
-def build(out):
-    """Write the student edition into the empty or missing folder `out`; return the list of leaks."""
+class ReleaseError(RuntimeError):
+    """The edition cannot be built from this checkout; the message says why."""
+
+
+def _git(*args, root=ROOT):
+    proc = subprocess.run(["git", *args], cwd=root, capture_output=True)
+    if proc.returncode != 0:
+        raise ReleaseError(
+            f"git {' '.join(args)} failed in {root}: {proc.stderr.decode(errors='replace').strip()}. "
+            "make release builds the edition from the last commit, so it needs a git clone."
+        )
+    return proc.stdout
+
+
+def committed_tree(into, root=ROOT):
+    """Extract the last commit's files (HEAD) into the folder `into`."""
+    archive = _git("archive", "--format=tar", "HEAD", root=root)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        # The "data" filter (no absolute paths or links out) exists from Python 3.11.4 on.
+        tar.extractall(into, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+
+
+def left_out(root=ROOT):
+    """Files under INCLUDE that differ from HEAD or are not tracked (and not ignored): they do not ship."""
+    status = _git("status", "--porcelain", "-z", "--untracked-files=all", "--", *INCLUDE, root=root)
+    return sorted(entry[3:] for entry in status.decode("utf-8", errors="replace").split("\0") if entry[3:])
+
+
+def build(out, root=ROOT):
+    """Build the student edition from `root`'s last commit into `out` (replaced); return the leaks found.
+
+    With leaks, nothing is left in `out` (not even a previous edition, which would look current).
+    """
     out = Path(out)
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
-    ignore = shutil.ignore_patterns(*EXCLUDE_NAMES)
-    for item in INCLUDE:
-        source, target = ROOT / item, out / item
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
-        else:
-            shutil.copy2(source, target)
-    # The stubs as handed out, from which `make restore` writes back a file a student deleted
-    shutil.copytree(ROOT / "assignment", out / "checks" / "pristine_assignment", ignore=ignore)
-    for template in TEMPLATES.iterdir():
-        shutil.copy2(template, out / template.name)
-    return leaks(out, solution_bodies())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".release-", dir=out.parent) as scratch:
+        commit, edition = Path(scratch) / "commit", Path(scratch) / out.name
+        commit.mkdir()
+        committed_tree(commit, root)
+        ignore = shutil.ignore_patterns(*EXCLUDE_NAMES)
+        for item in INCLUDE:
+            if item == "assignment":
+                continue  # generated below, from solutions/
+            source, target = commit / item, edition / item
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=ignore)
+            else:
+                shutil.copy2(source, target)
+        # The stubs come from the commit's solutions/ through the stub generator, never from a working
+        # copy of assignment/; checks/pristine_assignment is what `make restore` writes back from.
+        for folder in (edition / "assignment", edition / "checks" / "pristine_assignment"):
+            for rel, text in planned_files(commit / "solutions", "assignment").items():
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / rel).write_text(text, encoding="utf-8")
+        for template in (commit / TEMPLATES.relative_to(ROOT)).iterdir():
+            shutil.copy2(template, edition / template.name)
+        found = leaks(edition, solution_bodies(commit / "solutions"))
+        if out.exists():
+            shutil.rmtree(out)
+        if not found:
+            edition.rename(out)
+    return found
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / NAME)
     args = parser.parse_args(argv)
-    found = build(args.out)
+    zipped = args.out.with_name(args.out.name + ".zip")
+    try:
+        stray = left_out()
+        found = build(args.out)
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in stray:
+        print(f"left out (not committed): {path}")
     if found:
+        zipped.unlink(missing_ok=True)
         for leak in found:
             print(f"leak: {leak}", file=sys.stderr)
-        print("error: the student edition would contain solution code; nothing was zipped", file=sys.stderr)
+        print(
+            "error: the student edition would contain solution code; nothing was written "
+            f"(and the previous edition in {args.out.parent} was removed)",
+            file=sys.stderr,
+        )
         return 1
     archive = shutil.make_archive(str(args.out), "zip", root_dir=args.out.parent, base_dir=args.out.name)
     print(f"student edition: {args.out}/ and {archive}")
