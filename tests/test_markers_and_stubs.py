@@ -144,3 +144,17 @@ def test_a_file_that_was_there_before_any_manifest_counts_as_edited(solved, tmp_
     (target / "m.py").write_text("def f(x):\n    return 2 * x\n")
     assert generate(solved, target, out=io.StringIO()) == 1
     assert (target / "m.py").read_text() == "def f(x):\n    return 2 * x\n"
+
+
+def test_a_latin1_file_is_kept_byte_for_byte_and_the_refusal_names_the_make_command(solved, tmp_path):
+    target = tmp_path / "assignment"
+    generate(solved, target, out=io.StringIO())
+    mine = (target / "m.py").read_bytes() + "# r\xe9sum\xe9 of my notes\n".encode("latin-1")
+    (target / "m.py").write_bytes(mine)
+    out = io.StringIO()
+    assert generate(solved, target, out=out) == 1
+    assert "run: make stubs FORCE=1" in out.getvalue() and (target / "m.py").read_bytes() == mine
+    assert check(solved, target, out=io.StringIO()) == 1
+    assert generate(solved, target, force=True, out=io.StringIO()) == 0
+    backups = list((target / ".backup").glob("m.py.*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == mine

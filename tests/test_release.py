@@ -214,17 +214,13 @@ def clone(tmp_path):
 
 def test_the_edition_ships_stubs_and_committed_files_whatever_the_working_tree_holds(clone, tmp_path):
     layers = clone / "assignment" / "rnn_layers.py"
-    answers = replace_function(
-        layers.read_text(),
-        "rnn_step_forward",
-        SOLUTIONS.joinpath("rnn_layers.py").read_text(),
-    )
-    # An instructor's own answers, reworded so that the leak search alone would not see them
-    layers.write_text(
-        answers.replace(
-            "next_h = np.tanh(x @ Wx + prev_h @ Wh + b)", "a = x @ Wx + prev_h @ Wh + b; next_h = np.tanh(a)"
-        )
-    )
+    # An instructor's own answer, worded so that the leak search alone would not see it
+    answer = """
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    a = x @ Wx + prev_h @ Wh + b; next_h = np.tanh(a)
+    return next_h, (x, prev_h, Wx, Wh, next_h)
+"""
+    layers.write_text(replace_function(layers.read_text(), answer))
     (clone / "assignment" / "my_helpers.py").write_text("def helper():\n    return 42\n")
     (clone / "notebooks" / "scratch.ipynb").write_text("{}")
     notebook = clone / "notebooks" / "01_rnn_cell.ipynb"

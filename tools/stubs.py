@@ -62,10 +62,10 @@ def classify(target, plan, manifest):
         if not path.exists():
             to_write.append(rel)
             continue
-        current = path.read_text(encoding="utf-8")
-        if current == text:
+        current = path.read_bytes()
+        if current == text.encode("utf-8"):
             up_to_date.append(rel)
-        elif manifest.get(rel) == _digest(current):
+        elif manifest.get(rel) == hashlib.sha256(current).hexdigest():
             to_write.append(rel)  # still exactly what we generated last time
         else:
             edited.append(rel)
@@ -84,16 +84,16 @@ def generate(solutions, target, force=False, out=sys.stdout):
         print(
             "They differ from the generated stubs, so they probably hold your work. Nothing was "
             "written.\nTo replace them anyway (a copy of each is kept in "
-            f"{target.name}/.backup/), run: python -m tools.stubs --force",
+            f"{target.name}/.backup/), run: make stubs FORCE=1",
             file=out,
         )
         return 1
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for rel in edited:
         path = target / rel
-        current = path.read_text(encoding="utf-8")
+        current = path.read_bytes()  # kept byte for byte, even if it is not UTF-8
         diff = difflib.unified_diff(
-            current.splitlines(keepends=True),
+            current.decode("utf-8", errors="replace").splitlines(keepends=True),
             plan[rel].splitlines(keepends=True),
             fromfile=f"{target.name}/{rel} (yours, will be lost)",
             tofile=f"{target.name}/{rel} (generated stub)",
@@ -101,7 +101,7 @@ def generate(solutions, target, force=False, out=sys.stdout):
         out.writelines(diff)
         backup = target / ".backup" / f"{rel}.{stamp}"
         backup.parent.mkdir(parents=True, exist_ok=True)
-        backup.write_text(current, encoding="utf-8")
+        backup.write_bytes(current)
         print(f"--force: saved your version of {rel} as {backup.relative_to(target.parent)}", file=out)
     for rel in to_write + edited:
         path = target / rel
@@ -122,7 +122,7 @@ def check(solutions, target, out=sys.stdout):
         path = target / rel
         if not path.exists():
             problems.append(f"{target.name}/{rel} is missing")
-        elif path.read_text(encoding="utf-8") != text:
+        elif path.read_bytes() != text.encode("utf-8"):
             problems.append(f"{target.name}/{rel} differs from its stub")
     manifest = read_manifest(target)
     if manifest != {rel: _digest(text) for rel, text in plan.items()}:
