@@ -5,6 +5,10 @@
     python -m checks --only 01          one notebook: its exercises, then its outputs
     python -m checks --package DIR      check another package directory (e.g. solutions)
     python -m checks --timeout 120      allow each exercise 120 s (and each notebook cell twice its limit)
+    python -m checks --json             the same verdicts as JSON on stdout, with points (checks.points)
+    python -m checks --grading --solutions DIR --json
+                                        for a grade: no verdict cache, every output compared in this
+                                        process, plus hidden variants with fresh inputs (checks.grading)
 
 The student's code never runs in this process: each exercise is checked in a worker process
 (``checks.worker``), so an exit(), an endless loop, a crash or a flood of output becomes a verdict
@@ -14,18 +18,25 @@ Exit status: 0 when everything selected is done, 1 otherwise, 2 for a bad argume
 """
 
 import argparse
+import contextlib
+import io
+import json
 import re
+import secrets
 import sys
 import textwrap
 from pathlib import Path
 
 from . import verdict_cache
-from .core import DONE, TODO, WRONG, display_path
+from .core import DONE, TODO, WRONG, display_path, load_references
 from .exercise_runs import ExerciseRun, is_done
+from .grading import Verifier
 from .inputs import GATE_BLOCKS
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
 from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
+from .points import DEFAULT_FILE as POINTS_FILE
+from .points import PointsError, load_points
 from .registry import BY_NAME, EXERCISES
 from .restore import shipped_names
 
@@ -108,14 +119,17 @@ class Table:
     def __init__(self, title, header, widths):
         self.widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
         print(title)
+        self.recorded = []
         self.row(header)
         self.row(["-" * w for w in self.widths])
+        self.recorded = []  # the rows below the header, for --json
 
     def cells(self, cells):
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, self.widths, strict=False))
 
     def row(self, cells, end="\n"):
         """Print a row; end="\r" leaves it on a terminal's line, for the next row to overwrite."""
+        self.recorded.append([str(c) for c in cells])
         clear = "\x1b[K" if sys.stdout.isatty() else ""
         print(self.cells(cells).rstrip() + clear, end=end, flush=True)
 
@@ -130,9 +144,9 @@ def exercise_note(report):
     return ""
 
 
-def check_exercises(package_dir, exercises, timeout):
+def check_exercises(package_dir, exercises, timeout, verifier=None):
     """Decide the exercises, printing a row as each is decided, in course order. Returns the run."""
-    run = ExerciseRun(package_dir, exercises, BY_NAME, timeout)
+    run = ExerciseRun(package_dir, exercises, BY_NAME, timeout, verifier=verifier)
     shown = [e.name for e in exercises]
     widths = [max(len(n) for n in shown), max(len(e.notebook) for e in exercises), 5]
     table = Table(f"Exercises in {package_dir.name}/", ["exercise", "notebook", "state", ""], widths + [0])
@@ -237,7 +251,10 @@ def check_speed(package_dir, cells, timeout):
 
 
 def notebooks_phase(package_dir, notebooks, reports, time_scale, encoding_problems):
-    """Re-run the notebooks whose exercises are all done; a row per notebook. Returns [passed]."""
+    """Re-run the notebooks whose exercises are all done; a row per notebook.
+
+    Returns {notebook: (passed, [what the rows say])}.
+    """
     table = Table(
         "Notebooks (re-run against the pristine reference outputs)",
         ["notebook", "state", "time", ""],
@@ -246,7 +263,12 @@ def notebooks_phase(package_dir, notebooks, reports, time_scale, encoding_proble
     blocked = "cannot run until every file of the package is UTF-8 (see above)" if encoding_problems else None
     results = check_notebooks(package_dir, notebooks, reports, table, exercises_in, time_scale, blocked)
     print()
-    return list(results.values())
+    notes, current = {}, None
+    for row in table.recorded:
+        current = row[0] or current
+        if row[3]:
+            notes.setdefault(current, []).append(row[3])
+    return {n: (passed, notes.get(n, [])) for n, passed in results.items()}
 
 
 def parse_args(argv):
@@ -256,6 +278,12 @@ def parse_args(argv):
     parser.add_argument("--no-notebooks", action="store_true", help="skip re-running notebooks")
     parser.add_argument("--no-speed", action="store_true", help="skip timing the sequence layers")
     parser.add_argument("--timeout", default="", help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--json", action="store_true", help="print the verdicts as JSON, with points")
+    parser.add_argument("--points", default=str(POINTS_FILE), help="the points table (grading/points.toml)")
+    parser.add_argument("--no-cache", action="store_true", help="re-run everything, record nothing")
+    parser.add_argument("--grading", action="store_true", help="verdicts for a grade (implies --no-cache)")
+    parser.add_argument("--solutions", default=None, help="grading: solutions/ for the hidden variants")
+    parser.add_argument("--hidden-offset", type=int, default=None, help="grading: fixes the hidden inputs")
     return parser.parse_args(argv)
 
 
@@ -271,44 +299,110 @@ def timeout_from(text):
     return value
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    try:
-        exercises, notebooks = select(args.only.strip())
-        package_dir = check_package_dir(args.package)
-        timeout = timeout_from(args.timeout)
-    except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+def run_checks(args, package_dir, exercises, notebooks, timeout, verifier):
+    """Everything `make check` prints, in order. Returns (reports, file problems, notebooks, encoding)."""
     encoding_problems = non_utf8_files(package_dir)
     for problem in encoding_problems:
         print(fill(problem, "", "  "))
     if encoding_problems:
         print()
 
-    run = check_exercises(package_dir, exercises, timeout)
+    run = check_exercises(package_dir, exercises, timeout, verifier)
     print_file_problems(run, package_dir)
     shown = [e.name for e in exercises]
     reports = {name: run.reports[name] for name in shown}
     print_wrong(run.reports, shown)
 
     cells = timed_cells(reports)
-    if cells and not args.no_speed:
+    if cells and not args.no_speed and not args.grading:  # speed is feedback, never graded
         check_speed(package_dir, cells, timeout)
 
-    notebook_ok = []
+    notebook_results = {}
     if notebooks and not args.no_notebooks:
         time_scale = max(1.0, timeout / DEFAULT_TIMEOUT)
-        notebook_ok = notebooks_phase(package_dir, notebooks, run.reports, time_scale, encoding_problems)
+        notebook_results = notebooks_phase(package_dir, notebooks, run.reports, time_scale, encoding_problems)
 
     done = sum(r.state == DONE for r in reports.values())
     wrong = sum(r.state == WRONG for r in reports.values())
     todo = sum(r.state == TODO for r in reports.values())
     summary = f"{done} of {len(reports)} exercises done, {wrong} wrong, {todo} TODO"
-    if notebook_ok:
-        summary += f"; {sum(notebook_ok)} of {len(notebook_ok)} notebooks match their reference outputs"
+    if notebook_results:
+        matched = sum(passed for passed, _ in notebook_results.values())
+        summary += f"; {matched} of {len(notebook_results)} notebooks match their reference outputs"
     print(summary)
-    return 0 if done == len(reports) and all(notebook_ok) and not encoding_problems else 1
+    return reports, run.file_problems, notebook_results, encoding_problems, summary
+
+
+def verdicts_document(args, package_dir, reports, file_problems, notebook_results, encoding, summary):
+    """The JSON of --json: every verdict, with the points it is worth and what it earned."""
+    exercise_points, notebook_points = load_points(args.points, [e.name for e in EXERCISES], all_notebooks())
+    exercises = [
+        {
+            "name": name,
+            "notebook": BY_NAME[name].notebook,
+            "state": report.state,
+            "problems": list(report.problems),
+            "hint": report.hint,
+            "location": report.location,
+            "points": exercise_points[name],
+            "earned": exercise_points[name] if report.state == DONE else 0,
+        }
+        for name, report in reports.items()
+    ]
+    notebooks = [
+        {
+            "name": name,
+            "state": DONE if passed else (TODO if notes and notes[0].startswith("waits for") else WRONG),
+            "problems": [] if passed else notes,
+            "points": notebook_points[name],
+            "earned": notebook_points[name] if passed else 0,
+        }
+        for name, (passed, notes) in notebook_results.items()
+    ]
+    problems = [" ".join(file_problem_lines(p, package_dir)) for p in file_problems.values()] + encoding
+    items = exercises + notebooks
+    return {
+        "package": display_path(package_dir),
+        "grading": bool(args.grading),
+        "hidden_variants": args.grading and args.solutions is not None,
+        "exercises": exercises,
+        "notebooks": notebooks,
+        "file_problems": problems,
+        "score": sum(item["earned"] for item in items),
+        "max_score": sum(item["points"] for item in items),
+        "summary": summary,
+    }
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        exercises, notebooks = select(args.only.strip())
+        package_dir = check_package_dir(args.package)
+        timeout = timeout_from(args.timeout)
+        if args.json:
+            load_points(args.points, [e.name for e in EXERCISES], all_notebooks())  # refuse a bad table now
+        verifier = None
+        if args.grading:
+            verdict_cache.enabled = False
+            offset = args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
+            verifier = Verifier(load_references(), args.solutions, offset)
+    except (UsageError, PointsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.no_cache:
+        verdict_cache.enabled = False
+    if not args.json:
+        reports, _, notebook_results, encoding, _ = run_checks(
+            args, package_dir, exercises, notebooks, timeout, verifier
+        )
+    else:
+        with contextlib.redirect_stdout(io.StringIO()):
+            results = run_checks(args, package_dir, exercises, notebooks, timeout, verifier)
+        print(json.dumps(verdicts_document(args, package_dir, *results), indent=1))
+        reports, _, notebook_results, encoding, _ = results
+    done = all(r.state == DONE for r in reports.values())
+    return 0 if done and all(passed for passed, _ in notebook_results.values()) and not encoding else 1
 
 
 def entry():

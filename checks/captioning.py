@@ -7,14 +7,14 @@ that ends early), so the pattern of failing cases names the likely mistake.
 import numpy as np
 
 from .core import TOLERANCE, Case, Exercise, Mismatch, call_unchanged, normwise_error, snapshot, unpack
-from .inputs import GATE_BLOCKS, array
+from .inputs import GATE_BLOCKS, array, random_state
 
 NOTEBOOK = "05_image_captioning"
 NULL, START, END = 0, 1, 2
 
 
 def _indices(seed, shape, V, low=0):
-    return np.random.RandomState(seed).randint(low, V, size=shape)
+    return random_state(seed).randint(low, V, size=shape)
 
 
 # ------------------------------------------------------------------------------------ word embeddings
@@ -26,7 +26,7 @@ E_TINY = "N = 1, T = 1"
 def _embed_inputs(case, seed=70):
     if case == E_DISTINCT:
         N, T, V, D = 2, 3, 9, 4
-        x = np.random.RandomState(seed).permutation(V)[: N * T].reshape(N, T)
+        x = random_state(seed).permutation(V)[: N * T].reshape(N, T)
     elif case == E_REPEATED:
         N, T, V, D = 3, 4, 5, 3
         x = _indices(seed + 1, (N, T), V)

@@ -8,7 +8,7 @@ drawing passes, and a sampler that takes the argmax or ignores the temperature d
 import numpy as np
 
 from .core import Case, Exercise, Mismatch, call_unchanged, sibling
-from .inputs import array
+from .inputs import array, random_state
 
 NOTEBOOK = "07_char_language_model"
 DRAWS = 20000
@@ -88,7 +88,7 @@ V_SMALL = 6
 
 def _tbptt_inputs(case):
     cell, chunk, seed = {B_RNN: ("rnn", 4, 140), B_LSTM: ("lstm", 3, 150), B_ONE: ("rnn", 50, 160)}[case]
-    stream = np.random.RandomState(seed).randint(0, V_SMALL, size=(2, 11))
+    stream = random_state(seed).randint(0, V_SMALL, size=(2, 11))
     return {"cell": cell, "chunk": chunk, "seed": seed, "stream": stream}
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import DONE, TODO, WRONG, Report, display_path
+from .grading import OUTPUTS_FLAG
 from .isolation import fatal_cause, run_worker, stop_all
 
 
@@ -93,8 +94,10 @@ def report_from(name, outcome, timeout):
 class ExerciseRun:
     """Runs the workers and collects Reports: {name: Report} and {file: FileProblem}."""
 
-    def __init__(self, package_dir, exercises, by_name, timeout, jobs=None):
+    def __init__(self, package_dir, exercises, by_name, timeout, jobs=None, verifier=None):
+        """verifier: a checks.grading.Verifier when grading (the grader confirms every done verdict)."""
         self.package_dir = Path(package_dir).resolve()
+        self.verifier = verifier
         self.by_name, self.timeout = by_name, timeout
         self.jobs = jobs or min(2, os.cpu_count() or 1)
         self.to_run = self._with_needs(exercises)
@@ -159,18 +162,39 @@ class ExerciseRun:
                 elif len(running) < self.jobs:
                     pending.remove(exercise)
                     args = (self.package_dir, exercise.name)
-                    running[pool.submit(run_worker, args, self.timeout)] = exercise
+                    if self.verifier is not None:
+                        offsets = ",".join(map(str, self.verifier.offsets))
+                        args += (OUTPUTS_FLAG, offsets)
+                    grading = self.verifier is not None
+                    running[pool.submit(run_worker, args, self.timeout, None, grading)] = exercise
             if not running:
                 continue
             # A short timeout, so that Ctrl-C is handled at once (a plain wait defers it)
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             for future in finished:
                 exercise = running.pop(future)
-                report, problem = report_from(exercise.name, future.result(), self.timeout)
+                outcome = future.result()
+                report, problem = report_from(exercise.name, outcome, self.timeout)
+                if self.verifier is not None and report.state == DONE:
+                    self._confirm(exercise, report, outcome)
                 if problem is not None:
                     self._failed_modules[exercise.module] = problem
                     self.file_problems.setdefault(problem.file, problem)
                 self._record(exercise, report, on_decided)
+
+    def _confirm(self, exercise, report, outcome):
+        """Grading: the worker said done; done only if the grader's own comparison agrees."""
+        errors = outcome.result.get("output_errors")
+        arrays = outcome.outputs if isinstance(outcome.outputs, dict) else {}
+        found = self.verifier.problems(exercise, arrays, errors if isinstance(errors, dict) else {})
+        if found:
+            report.state, report.problems = WRONG, found
+            report.hint = (
+                "Right on the published cases but not on inputs it has not seen: does it depend on the "
+                "particular numbers of the checks?"
+                if all("hidden variant" in p for p in found)
+                else None
+            )
 
     def _record(self, exercise, report, on_decided):
         if report.state == WRONG and report.waits_for is None:

@@ -4,15 +4,38 @@ NumPy's legacy ``RandomState`` keeps its stream fixed across versions (the new `
 not promise that), so checks and reference values built from it never drift.
 """
 
+import contextlib
+
 import numpy as np
 
 # Gate blocks per cell: the columns of Wx and Wh, and the biases, are GATE_BLOCKS[cell] * H wide.
 GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
+# Added to every seed while grading hidden variants (see `fresh`): 0 for the published cases.
+_offset = 0
+
+
+def random_state(seed):
+    """np.random.RandomState(seed), or a fresh stream inside `fresh(offset)`."""
+    return np.random.RandomState((seed + _offset) % 2**32)
+
+
+@contextlib.contextmanager
+def fresh(offset):
+    """Inside, every case draws other random numbers (same shapes, scales and structure): the hidden
+    variants a grader checks, so that an answer copied from the reference values does not pass."""
+    global _offset
+    saved, _offset = _offset, offset
+    try:
+        yield
+    finally:
+        _offset = saved
+
+
 def array(seed, *shape, scale=1.0):
     """A float64 array of the given shape with N(0, scale**2) entries from a fixed seed."""
-    return scale * np.random.RandomState(seed).standard_normal(shape)
+    return scale * random_state(seed).standard_normal(shape)
 
 
 def rnn_params(D, H, seed=0, scale=0.5):

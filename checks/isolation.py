@@ -12,8 +12,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -45,6 +49,7 @@ class Outcome:
     flooded: bool = False
     lines: int = 0
     head: str = ""
+    outputs: dict = None  # grading: the arrays the worker saved beside its result (checks.grading)
 
     def first_output_line(self):
         return next((line.strip() for line in self.head.splitlines() if line.strip()), "")
@@ -90,8 +95,11 @@ def stop_all():
         kill_group(proc)
 
 
-def run_worker(args, timeout, env=None):
-    """Run `python -m checks.worker *args RESULT` in its own process group; return an Outcome."""
+def run_worker(args, timeout, env=None, read_outputs=False):
+    """Run `python -m checks.worker *args RESULT` in its own process group; return an Outcome.
+
+    With read_outputs, the arrays the worker saved in RESULT.npz are read into Outcome.outputs.
+    """
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         result_path = Path(tmp) / "result.json"
         result_path.touch()
@@ -123,7 +131,15 @@ def run_worker(args, timeout, env=None):
             result = json.loads(text) if text and not (timed_out or counter.flooded) else None
         except json.JSONDecodeError:
             result = None
+        outputs = None
+        if read_outputs and result is not None:
+            try:
+                with np.load(f"{result_path}.npz", allow_pickle=False) as saved:
+                    outputs = {key: saved[key] for key in saved.files}
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
+                outputs = None  # the grader then finds every output missing
         return Outcome(
+            outputs=outputs,
             result=result if isinstance(result, dict) else None,
             returncode=proc.returncode,
             timed_out=timed_out,

@@ -2,6 +2,7 @@
 
     python -m checks.worker PACKAGE_DIR EXERCISE RESULT_FILE
     python -m checks.worker PACKAGE_DIR --speed rnn,lstm RESULT_FILE
+    python -m checks.worker PACKAGE_DIR EXERCISE --outputs 0,OFFSET RESULT_FILE   (grading)
 
 The parent (``python -m checks``) decides the verdict from RESULT_FILE alone: a JSON object written
 at the very end. If this process exits early (``exit()``, ``os._exit``), is killed (a timeout, a flood
@@ -15,6 +16,8 @@ import os
 import sys
 import traceback
 from pathlib import Path
+
+import numpy as np
 
 from .restore import shipped_names
 
@@ -81,8 +84,12 @@ def import_module(package_dir, module):
         return None, import_failure(err, package_dir.name, module, package_dir)
 
 
-def check_one(package_dir, name):
-    """The result of checking exercise `name` (see the module docstring)."""
+def check_one(package_dir, name, outputs_file=None, offsets=()):
+    """The result of checking exercise `name` (see the module docstring).
+
+    For grading, the outputs of every case at every seed offset are also saved to `outputs_file` (an
+    .npz of plain arrays), for the grader to compare (checks.grading).
+    """
     from .core import check_exercise, load_references
     from .registry import find
 
@@ -94,13 +101,23 @@ def check_one(package_dir, name):
         report = check_exercise(exercise, module, load_references())
     except SystemExit as err:
         return {"kind": "exit", **exit_call(err, package_dir)}
-    return {
+    result = {
         "kind": "report",
         "state": report.state,
         "problems": report.problems,
         "hint": report.hint,
         "location": report.location,
     }
+    if outputs_file is not None and report.state == "done":
+        from .grading import case_outputs
+
+        try:
+            arrays, result["output_errors"] = case_outputs(exercise, module, offsets)
+        except SystemExit as err:
+            return {"kind": "exit", **exit_call(err, package_dir)}
+        with open(outputs_file, "wb") as f:
+            np.savez(f, **arrays)
+    return result
 
 
 def time_cells(package_dir, cells):
@@ -123,6 +140,9 @@ def main(argv):
     result_path = Path(argv[-1])
     if argv[1] == "--speed":
         result = time_cells(package_dir, argv[2].split(","))
+    elif len(argv) == 5 and argv[2] == "--outputs":
+        offsets = [int(o) for o in argv[3].split(",")]
+        result = check_one(package_dir, argv[1], f"{result_path}.npz", offsets)
     else:
         result = check_one(package_dir, argv[1])
     sys.stdout.flush()

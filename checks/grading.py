@@ -1,0 +1,109 @@
+"""Verdicts a submission cannot forge, for grading (``python -m checks --grading``).
+
+In ``make check`` the worker that runs a student's code also compares its outputs with the reference
+values: good enough for a student, who can only fool themselves. For a grade, the comparison moves out
+of the student's process:
+
+- the worker only computes: it saves every case's outputs (``case_outputs``), on the published inputs
+  and on a hidden variant of each case with fresh random inputs (``inputs.fresh``, a new offset for
+  every submission, so that an answer copied from the reference values fails);
+- the grader's own process compares them (``Verifier``), with the reference values it read before any
+  student code ran, and for the hidden variants with the outputs of ``solutions/`` computed here.
+
+An exercise counts as done only if its worker found it done and the grader confirms every output.
+"""
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .core import TOLERANCE, Mismatch, normwise_error
+from .inputs import fresh
+
+OUTPUTS_FLAG = "--outputs"
+
+
+def case_outputs(exercise, module, offsets):
+    """(arrays, errors) of every case at every seed offset (0: the published inputs). Worker side.
+
+    arrays maps "offset/case key/output" to a float64 array; errors maps "offset/case key" to what the
+    code raised instead.
+    """
+    arrays, errors = {}, {}
+    for offset in offsets:
+        with fresh(offset):
+            for case in exercise.cases:
+                try:
+                    with np.errstate(over="raise", invalid="raise", divide="raise"):
+                        outputs = exercise.run(module, case.make_inputs())
+                except (Exception, Mismatch) as err:
+                    errors[f"{offset}/{case.key}"] = f"{type(err).__name__}: {err}"
+                    continue
+                for name, value in outputs.items():
+                    try:
+                        arrays[f"{offset}/{case.key}/{name}"] = np.asarray(value, dtype=np.float64)
+                    except (TypeError, ValueError):
+                        errors[f"{offset}/{case.key}"] = f"{name} is not an array of numbers"
+    return arrays, errors
+
+
+def load_solutions(solutions_dir):
+    """Import the reference package at solutions_dir (under its own name) for the hidden variants."""
+    solutions_dir = Path(solutions_dir).resolve()
+    sys.path.insert(0, str(solutions_dir.parent))
+    try:
+        return solutions_dir.name, importlib.import_module(solutions_dir.name)
+    finally:
+        sys.path.remove(str(solutions_dir.parent))
+
+
+class Verifier:
+    """The grader's side: expected outputs fixed before any student code runs, compared here."""
+
+    def __init__(self, references, solutions_dir=None, hidden_offset=None):
+        self.references = references
+        self.hidden_offset = hidden_offset if solutions_dir is not None else None
+        self.package = load_solutions(solutions_dir)[0] if solutions_dir is not None else None
+
+    @property
+    def offsets(self):
+        return [0] if self.hidden_offset is None else [0, self.hidden_offset]
+
+    def expected(self, exercise, offset):
+        """{case key: {output: array}}: the reference values, or the solutions' outputs on a variant."""
+        stored = self.references[exercise.name]
+        if offset == 0:
+            return {case.key: stored[case.key] for case in exercise.cases}
+        module = importlib.import_module(f"{self.package}.{exercise.module}")
+        with fresh(offset):
+            return {
+                case.key: {
+                    name: np.asarray(value, dtype=np.float64)
+                    for name, value in exercise.run(module, case.make_inputs()).items()
+                    if name in stored[case.key]
+                }
+                for case in exercise.cases
+            }
+
+    def problems(self, exercise, arrays, errors):
+        """What the grader finds wrong in a worker's saved outputs ([] when every output matches)."""
+        found = []
+        for offset in self.offsets:
+            where = "" if offset == 0 else "a hidden variant of "
+            for key, outputs in self.expected(exercise, offset).items():
+                case = next(c.name for c in exercise.cases if c.key == key)
+                if f"{offset}/{key}" in errors:
+                    found.append(f"on {where}'{case}': {errors[f'{offset}/{key}']}")
+                    continue
+                for name, expected in outputs.items():
+                    tolerance = exercise.tolerances.get(name, TOLERANCE)
+                    actual = arrays.get(f"{offset}/{key}/{name}")
+                    if actual is None:
+                        found.append(f"{name} is missing on {where}'{case}'")
+                    elif actual.shape != expected.shape or not np.all(np.isfinite(actual)):
+                        found.append(f"{name} has the wrong shape or NaN/inf on {where}'{case}'")
+                    elif normwise_error(actual, expected) > tolerance:
+                        found.append(f"{name} is wrong on {where}'{case}'")
+        return found
