@@ -30,7 +30,7 @@ from pathlib import Path
 from . import verdict_cache
 from .core import DONE, TODO, WRONG, display_path, load_references
 from .exercise_runs import ExerciseRun, is_done
-from .grading import Verifier
+from .grading import Verifier, hidden_expectations, load_expectations
 from .inputs import GATE_BLOCKS
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
@@ -284,6 +284,11 @@ def parse_args(argv):
     parser.add_argument("--grading", action="store_true", help="verdicts for a grade (implies --no-cache)")
     parser.add_argument("--solutions", default=None, help="grading: solutions/ for the hidden variants")
     parser.add_argument("--hidden-offset", type=int, default=None, help="grading: fixes the hidden inputs")
+    parser.add_argument(
+        "--hidden-expected",
+        default=None,
+        help="grading: the hidden variants' expected outputs (.npz, - for stdin)",
+    )
     return parser.parse_args(argv)
 
 
@@ -364,7 +369,7 @@ def verdicts_document(args, package_dir, reports, file_problems, notebook_result
     return {
         "package": display_path(package_dir),
         "grading": bool(args.grading),
-        "hidden_variants": args.grading and args.solutions is not None,
+        "hidden_variants": bool(args.grading and (args.solutions or args.hidden_expected)),
         "exercises": exercises,
         "notebooks": notebooks,
         "file_problems": problems,
@@ -385,8 +390,18 @@ def main(argv=None):
         verifier = None
         if args.grading:
             verdict_cache.enabled = False
-            offset = args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
-            verifier = Verifier(load_references(), args.solutions, offset)
+            hidden = None
+            if args.hidden_expected is not None:
+                source = sys.stdin.buffer if args.hidden_expected == "-" else args.hidden_expected
+                hidden = load_expectations(
+                    io.BytesIO(source.read()) if source is sys.stdin.buffer else source
+                )
+            elif args.solutions is not None:
+                offset = (
+                    args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
+                )
+                hidden = offset, hidden_expectations(args.solutions, offset, EXERCISES)
+            verifier = Verifier(load_references(), hidden)
     except (UsageError, PointsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

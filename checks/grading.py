@@ -54,18 +54,48 @@ def load_solutions(solutions_dir):
     solutions_dir = Path(solutions_dir).resolve()
     sys.path.insert(0, str(solutions_dir.parent))
     try:
-        return solutions_dir.name, importlib.import_module(solutions_dir.name)
+        return importlib.import_module(solutions_dir.name)
     finally:
         sys.path.remove(str(solutions_dir.parent))
 
 
-class Verifier:
-    """The grader's side: expected outputs fixed before any student code runs, compared here."""
+def hidden_expectations(solutions_dir, offset, exercises):
+    """The solutions' outputs on the hidden variant `offset` of every case: {"name/case/output": array}.
 
-    def __init__(self, references, solutions_dir=None, hidden_offset=None):
+    Computed by the grader before any student code runs; with them, the check needs no solutions/.
+    """
+    package = load_solutions(solutions_dir).__name__
+    expected = {}
+    with fresh(offset):
+        for exercise in exercises:
+            module = importlib.import_module(f"{package}.{exercise.module}")
+            for case in exercise.cases:
+                for name, value in exercise.run(module, case.make_inputs()).items():
+                    expected[f"{exercise.name}/{case.key}/{name}"] = np.asarray(value, dtype=np.float64)
+    return expected
+
+
+def save_expectations(expected, offset, file):
+    """Write hidden expectations (and their offset) as an .npz to a path or binary file object."""
+    np.savez(file, __offset__=np.array(offset), **expected)
+
+
+def load_expectations(file):
+    """(offset, expected) from what save_expectations wrote."""
+    with np.load(file, allow_pickle=False) as saved:
+        expected = {key: saved[key] for key in saved.files if key != "__offset__"}
+        return int(saved["__offset__"]), expected
+
+
+class Verifier:
+    """The grader's side: expected outputs fixed before any student code runs, compared here.
+
+    references: the published reference values; hidden: (offset, hidden_expectations) or None.
+    """
+
+    def __init__(self, references, hidden=None):
         self.references = references
-        self.hidden_offset = hidden_offset if solutions_dir is not None else None
-        self.package = load_solutions(solutions_dir)[0] if solutions_dir is not None else None
+        self.hidden_offset, self.hidden = hidden if hidden is not None else (None, {})
 
     @property
     def offsets(self):
@@ -76,16 +106,14 @@ class Verifier:
         stored = self.references[exercise.name]
         if offset == 0:
             return {case.key: stored[case.key] for case in exercise.cases}
-        module = importlib.import_module(f"{self.package}.{exercise.module}")
-        with fresh(offset):
-            return {
-                case.key: {
-                    name: np.asarray(value, dtype=np.float64)
-                    for name, value in exercise.run(module, case.make_inputs()).items()
-                    if name in stored[case.key]
-                }
-                for case in exercise.cases
+        return {
+            case.key: {
+                name: self.hidden[f"{exercise.name}/{case.key}/{name}"]
+                for name in stored[case.key]
+                if f"{exercise.name}/{case.key}/{name}" in self.hidden
             }
+            for case in exercise.cases
+        }
 
     def problems(self, exercise, arrays, errors):
         """What the grader finds wrong in a worker's saved outputs ([] when every output matches)."""
