@@ -379,6 +379,18 @@ def verdicts_document(args, package_dir, reports, file_problems, notebook_result
     }
 
 
+def hidden_variants(args):
+    """(offset, expected outputs) of the hidden variants, from --hidden-expected or --solutions; or None."""
+    if args.hidden_expected == "-":
+        return load_expectations(io.BytesIO(sys.stdin.buffer.read()))
+    if args.hidden_expected is not None:
+        return load_expectations(args.hidden_expected)
+    if args.solutions is not None:
+        offset = args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
+        return offset, hidden_expectations(args.solutions, offset, EXERCISES)
+    return None
+
+
 def main(argv=None):
     args = parse_args(argv)
     try:
@@ -390,18 +402,7 @@ def main(argv=None):
         verifier = None
         if args.grading:
             verdict_cache.enabled = False
-            hidden = None
-            if args.hidden_expected is not None:
-                source = sys.stdin.buffer if args.hidden_expected == "-" else args.hidden_expected
-                hidden = load_expectations(
-                    io.BytesIO(source.read()) if source is sys.stdin.buffer else source
-                )
-            elif args.solutions is not None:
-                offset = (
-                    args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
-                )
-                hidden = offset, hidden_expectations(args.solutions, offset, EXERCISES)
-            verifier = Verifier(load_references(), hidden)
+            verifier = Verifier(load_references(), hidden_variants(args))
     except (UsageError, PointsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
