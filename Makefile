@@ -4,7 +4,8 @@
 .DEFAULT_GOAL := help
 include student.mk
 
-.PHONY: help test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release clean
+.PHONY: help test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release \
+  autograder grade clean
 
 help: help-students
 	@echo "Maintainers:"
@@ -16,6 +17,10 @@ help: help-students
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones too)"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
+	@echo "Instructors (grading; points in grading/points.toml):"
+	@echo "  make autograder          dist/autograder.zip for Gradescope"
+	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions: build/grades/grades.csv and feedback"
+	@echo "                           (NOTEBOOKS=0 grades the exercises only)"
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
 	@echo "  make lint / make format  ruff"
 
@@ -63,6 +68,13 @@ test-browser: setup
 
 release: setup
 	$(PY) -m tools.release
+
+autograder: setup
+	$(PY) -m tools.autograder
+
+grade: setup data
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
+	$(PY) -m grading.gradebook "$(SUBMISSIONS)" $(if $(filter 0,$(NOTEBOOKS)),--no-notebooks,)
 
 # Speed is measured here, never asserted in timed tests.
 bench: setup

@@ -9,6 +9,7 @@ ONLY   ?=
 TIMEOUT ?=
 NOTEBOOKS ?= 1
 SPEED  ?= 1
+FORMAT ?=
 
 .PHONY: setup data lab check restore help-students
 
@@ -17,7 +18,7 @@ help-students:
 	@echo "  make lab                 set up (once) and start JupyterLab on notebooks/"
 	@echo "  make check [ONLY=name]   which exercises are done, wrong (and why) or TODO; ONLY= an exercise or notebook"
 	@echo "                           NOTEBOOKS=0 skips the notebook re-runs, SPEED=0 the timing, TIMEOUT=120 allows"
-	@echo "                           each exercise more seconds (default 60)"
+	@echo "                           each exercise more seconds (default 60), FORMAT=json prints JSON"
 	@echo "  make restore             write a fresh stub for each missing file of assignment/ (touches no other)"
 	@echo "  make data                build the data sets in datasets/ (lab and check do it when needed)"
 
@@ -41,7 +42,7 @@ lab: setup data
 	$(PY) -m course.lab
 
 check: setup data
-	@$(PY) -m checks --only "$(ONLY)" --timeout "$(TIMEOUT)" \
+	@$(PY) -m checks --only "$(ONLY)" --timeout "$(TIMEOUT)" $(if $(filter json,$(FORMAT)),--json,) \
 	  $(if $(filter 0,$(NOTEBOOKS)),--no-notebooks,) $(if $(filter 0,$(SPEED)),--no-speed,)
 
 restore: setup
