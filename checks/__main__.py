@@ -338,9 +338,13 @@ def run_checks(args, package_dir, exercises, notebooks, timeout, verifier):
     return reports, run.file_problems, notebook_results, encoding_problems, summary
 
 
-def verdicts_document(args, package_dir, reports, file_problems, notebook_results, encoding, summary):
-    """The JSON of --json: every verdict, with the points it is worth and what it earned."""
-    exercise_points, notebook_points = load_points(args.points, [e.name for e in EXERCISES], all_notebooks())
+def verdicts_document(args, points, package_dir, reports, file_problems, notebook_results, encoding, summary):
+    """The JSON of --json: every verdict, with the points it is worth and what it earned.
+
+    points: (exercise points, notebook points), read before any student code ran (a submission's code
+    could change the file).
+    """
+    exercise_points, notebook_points = points
     exercises = [
         {
             "name": name,
@@ -398,7 +402,7 @@ def main(argv=None):
         package_dir = check_package_dir(args.package)
         timeout = timeout_from(args.timeout)
         if args.json:
-            load_points(args.points, [e.name for e in EXERCISES], all_notebooks())  # refuse a bad table now
+            points = load_points(args.points, [e.name for e in EXERCISES], all_notebooks())
         verifier = None
         if args.grading:
             verdict_cache.enabled = False
@@ -415,7 +419,7 @@ def main(argv=None):
     else:
         with contextlib.redirect_stdout(io.StringIO()):
             results = run_checks(args, package_dir, exercises, notebooks, timeout, verifier)
-        print(json.dumps(verdicts_document(args, package_dir, *results), indent=1))
+        print(json.dumps(verdicts_document(args, points, package_dir, *results), indent=1))
         reports, _, notebook_results, encoding, _ = results
     done = all(r.state == DONE for r in reports.values())
     return 0 if done and all(passed for passed, _ in notebook_results.values()) and not encoding else 1
