@@ -5,6 +5,7 @@ not promise that), so checks and reference values built from it never drift.
 """
 
 import contextlib
+import threading
 
 import numpy as np
 
@@ -12,25 +13,25 @@ import numpy as np
 GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
-# Added to every seed while grading hidden variants (see `fresh`): 0 for the published cases.
-_offset = 0
+# Added to every seed while grading hidden variants (see `fresh`): 0 for the published cases. Per
+# thread: a grader computing one thread's variants must not shift another thread's inputs.
+_local = threading.local()
 
 
 def random_state(seed):
     """np.random.RandomState(seed), or a fresh stream inside `fresh(offset)`."""
-    return np.random.RandomState((seed + _offset) % 2**32)
+    return np.random.RandomState((seed + getattr(_local, "offset", 0)) % 2**32)
 
 
 @contextlib.contextmanager
 def fresh(offset):
     """Inside, every case draws other random numbers (same shapes, scales and structure): the hidden
     variants a grader checks, so that an answer copied from the reference values does not pass."""
-    global _offset
-    saved, _offset = _offset, offset
+    saved, _local.offset = getattr(_local, "offset", 0), offset
     try:
         yield
     finally:
-        _offset = saved
+        _local.offset = saved
 
 
 def array(seed, *shape, scale=1.0):

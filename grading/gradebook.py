@@ -26,7 +26,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from checks.registry import EXERCISES
-from grading.submission import TIME_LIMIT, feedback, grade
+from grading.submission import TIME_LIMIT, feedback, grade, hidden_variants
 from tools.release import ROOT, build
 
 
@@ -88,14 +88,14 @@ def main(argv=None):
         if leaks:
             print("error: the edition would contain solution code (see make release)", file=sys.stderr)
             return 1
-        offset = 1 + secrets.randbelow(2**31)  # one set of hidden variants for the whole class
+        hidden = hidden_variants(ROOT / "solutions", 1 + secrets.randbelow(2**31))  # one for the class
 
         def one(item):
             student, path = item
             course = course_copy(edition, Path(scratch) / "courses" / student)
             try:
                 return student, grade(
-                    path, course, ROOT / "solutions", offset,
+                    path, course, hidden,
                     notebooks=not args.no_notebooks, time_limit=args.time_limit,
                 )  # fmt: skip
             finally:

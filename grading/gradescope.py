@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from grading.submission import TIME_LIMIT, Graded, grade
+from grading.submission import TIME_LIMIT, Graded, grade, hidden_variants
 
 VISIBILITY = "visible"  # the feedback is the point of the course; Gradescope also knows "after_due_date"
 
@@ -65,8 +65,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     course, started = args.root / "source", time.monotonic()
     try:
+        hidden = hidden_variants(course / "solutions", 1 + secrets.randbelow(2**31))
         graded = grade(
-            args.root / "submission", course, course / "solutions", 1 + secrets.randbelow(2**31),
+            args.root / "submission", course, hidden,
             notebooks=not args.no_notebooks, time_limit=args.time_limit, user=args.user,
         )  # fmt: skip
     except Exception as error:  # never leave Gradescope without a results.json

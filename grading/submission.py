@@ -91,12 +91,21 @@ def limits(memory):
     return apply
 
 
-def run_graded_check(
-    course, solutions, offset, notebooks=True, time_limit=TIME_LIMIT, memory=MEMORY_LIMIT, user=None
-):
-    """Run the graded check in `course`; returns (JSON document or None, notes)."""
+def hidden_variants(solutions, offset):
+    """The expected outputs of the hidden variants at `offset`, as the bytes the check reads on stdin.
+
+    Computed once per class (or per Gradescope submission), in the grader, from solutions/.
+    """
     expected = io.BytesIO()
     save_expectations(hidden_expectations(solutions, offset, EXERCISES), offset, expected)
+    return expected.getvalue()
+
+
+def run_graded_check(course, hidden, notebooks=True, time_limit=TIME_LIMIT, memory=MEMORY_LIMIT, user=None):
+    """Run the graded check in `course` with the hidden variants `hidden` (see hidden_variants).
+
+    Returns (JSON document or None, notes).
+    """
     command = [sys.executable, "-m", "checks", "--grading", "--json", "--hidden-expected", "-"]
     command += ["--points", str(course / "grading" / "points.toml")]
     if not notebooks:
@@ -108,7 +117,7 @@ def run_graded_check(
     extra = {"user": user, "group": user, "extra_groups": []} if user else {}
     try:
         proc = subprocess.run(
-            command, cwd=course, env=env, input=expected.getvalue(), capture_output=True,
+            command, cwd=course, env=env, input=hidden, capture_output=True,
             timeout=time_limit, preexec_fn=limits(memory), **extra,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
@@ -123,7 +132,7 @@ def run_graded_check(
     return doc, []
 
 
-def grade(submission, course, solutions, offset, **options):
+def grade(submission, course, hidden, **options):
     """Grade one submission (a folder or a .zip) in `course`, a fresh copy of the student edition."""
     scratch = course / "build" / "submission"
     scratch.mkdir(parents=True, exist_ok=True)
@@ -132,7 +141,7 @@ def grade(submission, course, solutions, offset, **options):
     except (zipfile.BadZipFile, OSError) as error:
         return Graded(notes=[f"the submission could not be read: {error}"])
     taken, notes = install(folder, course)
-    doc, more = run_graded_check(course, solutions, offset, **options)
+    doc, more = run_graded_check(course, hidden, **options)
     return Graded(doc=doc, notes=notes + more, taken=taken)
 
 
