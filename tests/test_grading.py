@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from checks.core import load_references
@@ -118,3 +119,15 @@ def test_grading_reads_and_writes_no_verdict_record(tmp_path):
     assert code == 0, out
     assert not record.exists()
     assert (ROOT / "checks" / "grading.py").exists()
+
+
+def test_two_threads_computing_hidden_variants_do_not_shift_each_other():
+    from concurrent.futures import ThreadPoolExecutor
+
+    exercises = [e for e in EXERCISES if e.module == "char_lm"]
+    alone = hidden_expectations(SOLUTIONS, 12345, exercises)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda _: hidden_expectations(SOLUTIONS, 12345, exercises), range(8)))
+    for result in together:
+        assert result.keys() == alone.keys()
+        assert all(np.array_equal(result[k], alone[k]) for k in alone)
