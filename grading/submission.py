@@ -11,6 +11,7 @@ any student code runs, and no verdict record is read or written.
 import io
 import json
 import os
+import pwd
 import resource
 import shutil
 import subprocess
@@ -114,7 +115,7 @@ def run_graded_check(course, hidden, notebooks=True, time_limit=TIME_LIMIT, memo
     env.pop("COURSE_CHECK_CACHE", None)
     if user:
         env["HOME"] = "/tmp"  # Jupyter's runtime files; the user has no home
-    extra = {"user": user, "group": user, "extra_groups": []} if user else {}
+    extra = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
     try:
         proc = subprocess.run(
             command, cwd=course, env=env, input=hidden, capture_output=True,
