@@ -192,7 +192,7 @@ class ExerciseRun:
             report.hint = (
                 "Right on the published cases but not on inputs it has not seen: does it depend on the "
                 "particular numbers of the checks?"
-                if all("hidden variant" in p for p in found)
+                if all("hidden" in p for p in found)
                 else None
             )
 

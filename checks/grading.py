@@ -25,6 +25,16 @@ from .inputs import fresh
 OUTPUTS_FLAG = "--outputs"
 
 
+def hidden_cases(exercise):
+    """The cases a hidden variant runs: the published ones, and the instructor's own for this exercise
+    (grading/hidden_cases.py, which the student edition does not have)."""
+    try:
+        from grading.hidden_cases import HIDDEN
+    except ImportError:
+        HIDDEN = {}
+    return [*exercise.cases, *HIDDEN.get(exercise.name, [])]
+
+
 def case_outputs(exercise, module, offsets):
     """(arrays, errors) of every case at every seed offset (0: the published inputs). Worker side.
 
@@ -34,7 +44,7 @@ def case_outputs(exercise, module, offsets):
     arrays, errors = {}, {}
     for offset in offsets:
         with fresh(offset):
-            for case in exercise.cases:
+            for case in exercise.cases if offset == 0 else hidden_cases(exercise):
                 try:
                     with np.errstate(over="raise", invalid="raise", divide="raise"):
                         outputs = exercise.run(module, case.make_inputs())
@@ -69,7 +79,7 @@ def hidden_expectations(solutions_dir, offset, exercises):
     with fresh(offset):
         for exercise in exercises:
             module = importlib.import_module(f"{package}.{exercise.module}")
-            for case in exercise.cases:
+            for case in hidden_cases(exercise):
                 for name, value in exercise.run(module, case.make_inputs()).items():
                     expected[f"{exercise.name}/{case.key}/{name}"] = np.asarray(value, dtype=np.float64)
     return expected
@@ -102,36 +112,38 @@ class Verifier:
         return [0] if self.hidden_offset is None else [0, self.hidden_offset]
 
     def expected(self, exercise, offset):
-        """{case key: {output: array}}: the reference values, or the solutions' outputs on a variant."""
+        """[(case, {output: array})]: the reference values, or the solutions' outputs on a hidden variant."""
         stored = self.references[exercise.name]
         if offset == 0:
-            return {case.key: stored[case.key] for case in exercise.cases}
-        return {
-            case.key: {
-                name: self.hidden[f"{exercise.name}/{case.key}/{name}"]
-                for name in stored[case.key]
-                if f"{exercise.name}/{case.key}/{name}" in self.hidden
-            }
-            for case in exercise.cases
-        }
+            return [(case, stored[case.key]) for case in exercise.cases]
+        expected = []
+        for case in hidden_cases(exercise):
+            prefix = f"{exercise.name}/{case.key}/"
+            outputs = {k[len(prefix) :]: v for k, v in self.hidden.items() if k.startswith(prefix)}
+            if case.key in stored:  # a published case: the outputs it compares
+                outputs = {k: v for k, v in outputs.items() if k in stored[case.key]}
+            expected.append((case, outputs))
+        return expected
 
     def problems(self, exercise, arrays, errors):
         """What the grader finds wrong in a worker's saved outputs ([] when every output matches)."""
         found = []
         for offset in self.offsets:
-            where = "" if offset == 0 else "a hidden variant of "
-            for key, outputs in self.expected(exercise, offset).items():
-                case = next(c.name for c in exercise.cases if c.key == key)
-                if f"{offset}/{key}" in errors:
-                    found.append(f"on {where}'{case}': {errors[f'{offset}/{key}']}")
+            for case, outputs in self.expected(exercise, offset):
+                where = f"'{case.name}'"
+                if offset:
+                    published = case.key in self.references[exercise.name]
+                    where = f"a hidden variant of {where}" if published else f"the hidden case {where}"
+                if f"{offset}/{case.key}" in errors:
+                    found.append(f"on {where}: {errors[f'{offset}/{case.key}']}")
                     continue
                 for name, expected in outputs.items():
                     tolerance = exercise.tolerances.get(name, TOLERANCE)
-                    actual = arrays.get(f"{offset}/{key}/{name}")
+                    actual = arrays.get(f"{offset}/{case.key}/{name}")
                     if actual is None:
-                        found.append(f"{name} is missing on {where}'{case}'")
+                        found.append(f"{name} is missing on {where}")
                     elif actual.shape != expected.shape or not np.all(np.isfinite(actual)):
-                        found.append(f"{name} has the wrong shape or NaN/inf on {where}'{case}'")
+                        found.append(f"{name} has the wrong shape or NaN/inf on {where}")
                     elif normwise_error(actual, expected) > tolerance:
-                        found.append(f"{name} is wrong on {where}'{case}'")
+                        found.append(f"{name} is wrong on {where}")
         return found

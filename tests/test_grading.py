@@ -131,3 +131,23 @@ def test_two_threads_computing_hidden_variants_do_not_shift_each_other():
     for result in together:
         assert result.keys() == alone.keys()
         assert all(np.array_equal(result[k], alone[k]) for k in alone)
+
+
+def test_an_instructors_hidden_case_catches_what_the_published_cases_miss(tmp_path):
+    """A forward right only for T <= 9 (the published cases' longest) passes make check, not a grade."""
+    short_memory = """
+def rnn_forward(x, h0, Wx, Wh, b):
+    N, T, D = x.shape
+    states, prev_h = [], h0
+    for t in range(T):
+        prev_h = np.tanh(x[:, t] @ Wx + (prev_h if t < 10 else h0) @ Wh + b)
+        states.append(prev_h)
+    return np.stack(states, axis=1), (x, h0, Wx, Wh, np.stack(states, axis=1))
+"""
+    package = make_package(tmp_path, functions=[short_memory])
+    _, doc = verdicts(package, "--only", "rnn_forward")
+    assert doc["exercises"][0]["state"] == "done"
+    _, doc = verdicts(package, "--only", "rnn_forward", "--grading", "--solutions", str(SOLUTIONS))
+    exercise = doc["exercises"][0]
+    assert exercise["state"] == "wrong"
+    assert exercise["problems"] == ["h is wrong on the hidden case 'a long batch (N = 4, T = 30)'"]
