@@ -17,12 +17,12 @@ help: help-students
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones too)"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
+	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
+	@echo "  make lint / make format  ruff"
 	@echo "Instructors (grading; points in grading/points.toml):"
 	@echo "  make autograder          dist/autograder.zip for Gradescope"
 	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions: build/grades/grades.csv and feedback"
 	@echo "                           (NOTEBOOKS=0 grades the exercises only)"
-	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
-	@echo "  make lint / make format  ruff"
 
 # Two pytest workers: the notebook and release tests are independent, and the machine has 2 cores.
 TEST_WORKERS ?= 2
