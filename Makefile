@@ -21,7 +21,7 @@ help: help-students
 	@echo "  make lint / make format  ruff"
 	@echo "Instructors (grading; points in grading/points.toml):"
 	@echo "  make autograder          dist/autograder.zip for Gradescope"
-	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions: build/grades/grades.csv and feedback"
+	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions: grades/grades.csv and feedback"
 	@echo "                           (NOTEBOOKS=0 grades the exercises only)"
 
 # Two pytest workers: the notebook and release tests are independent, and the machine has 2 cores.

@@ -1,6 +1,6 @@
 """Grade a folder of submissions on this machine (`make grade SUBMISSIONS=dir`): grades.csv and feedback.
 
-    python -m grading.gradebook SUBMISSIONS [--out build/grades] [--jobs 2] [--no-notebooks]
+    python -m grading.gradebook SUBMISSIONS [--out grades] [--jobs 2] [--no-notebooks]
 
 SUBMISSIONS holds one folder or one .zip per student (its name is the student's). Each is graded in its
 own fresh copy of the student edition (built once from the last commit, as `make release` builds it),
@@ -69,7 +69,7 @@ def write_gradebook(out, graded, names):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "grades")
+    parser.add_argument("--out", type=Path, default=ROOT / "grades")  # make clean keeps it
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-notebooks", action="store_true", help="grade the exercises only (fast)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, help="seconds per submission")
