@@ -8,7 +8,7 @@ import pytest
 from checks.core import load_references
 from checks.grading import Verifier, case_outputs, hidden_expectations
 from checks.registry import EXERCISES
-from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
+from tests.helpers import SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 from tests.test_check_cli import stubs_package
 from tests.test_no_false_alarms import ALT
 
@@ -115,10 +115,16 @@ def test_a_correct_implementation_written_differently_passes_every_hidden_varian
 def test_grading_reads_and_writes_no_verdict_record(tmp_path):
     package = make_package(tmp_path)
     record = tmp_path / "record.json"
-    code, out = run_check_cli(package, "--only", "01", "--grading", env={"COURSE_CHECK_CACHE": str(record)})
+    env = {"COURSE_CHECK_CACHE": str(record)}
+    code, out = run_check_cli(package, "--only", "01", "--grading", "--json", env=env)
     assert code == 0, out
+    doc = json.loads(out[out.index("{") :])
+    assert doc["notebooks"] == [
+        {"name": "01_rnn_cell", "state": "done", "problems": [], "points": 1, "earned": 1}
+    ]
     assert not record.exists()
-    assert (ROOT / "checks" / "grading.py").exists()
+    code, out = run_check_cli(package, "--only", "01", env=env)  # make check itself does keep a record
+    assert code == 0 and record.exists(), out
 
 
 def test_two_threads_computing_hidden_variants_do_not_shift_each_other():
