@@ -191,7 +191,7 @@ def load_image(location, base_dir=None):
 
 
 def show_captioned_images(images, titles, columns=4, scale=2.0):
-    """A grid of images, each with its caption(s) underneath (a list of lines per image)."""
+    """A grid of images, each with its caption(s) above it (a string, or a list of lines per image)."""
     import matplotlib.pyplot as plt
 
     rows = -(-len(images) // columns)
