@@ -34,9 +34,10 @@ $(STAMP): requirements.txt course/setup_venv.py
 setup: $(STAMP)
 
 # The data sets are built locally (nothing is downloaded); rebuilt only if missing, changed or outdated.
+# With FORMAT=json the data's messages go to stderr, so that stdout holds only the JSON.
 data: setup
-	@$(PY) -m course.captioning_data
-	@$(PY) -m course.text_data
+	@$(PY) -m course.captioning_data $(if $(filter json,$(FORMAT)),>&2,)
+	@$(PY) -m course.text_data $(if $(filter json,$(FORMAT)),>&2,)
 
 lab: setup data
 	$(PY) -m course.lab
