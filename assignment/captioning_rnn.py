@@ -172,14 +172,24 @@ class CaptioningRNN:
         raise NotImplementedError("CaptioningRNN.sample is not written yet: fill in its TODO in assignment/captioning_rnn.py")
         return captions
 
-    def beam_search(self, features, max_length=30, beam_size=3):
+    def beam_search(self, features, max_length=30, beam_size=3, length_penalty=0.0):
         """Beam search (provided): keep the beam_size most likely partial captions of every image.
 
         A candidate's score is the sum of its words' log-probabilities; a finished candidate (one that
-        wrote <END>) is kept unchanged at no cost. Returns captions as sample does.
+        wrote <END>) is kept unchanged at no cost. A sum of log-probabilities favours short captions
+        (every word costs), so the caption returned is the beam with the best
+        score / length ** length_penalty, its length counting the <END>: 0 (the default) ranks by the
+        sum, 1 by the mean log-probability per word (Wu et al., 2016, length normalisation).
+
+        Inputs: features (N, D); max_length and beam_size whole numbers >= 1; length_penalty >= 0.
+        Returns captions (N, max_length) as sample does.
         """
+        features = np.asarray(features, dtype=self.dtype)
+        self._check_features("CaptioningRNN.beam_search", features)
         if int(beam_size) != beam_size or beam_size < 1:
             raise ValueError(f"beam_size should be a whole number >= 1, got {beam_size}")
+        if not np.isfinite(length_penalty) or length_penalty < 0:
+            raise ValueError(f"length_penalty should be a number >= 0, got {length_penalty!r}")
         p = self.params
         N, B, V = features.shape[0], int(beam_size), p["W_vocab"].shape[1]
         rows = np.arange(N)[:, None]
@@ -212,4 +222,6 @@ class CaptioningRNN:
                 c = flat_c.reshape(N, B, -1)[rows, beam]
             if finished.all():
                 break
-        return seqs[np.arange(N), score.argmax(axis=1)]
+        length = np.where(finished, (seqs == self._end).argmax(axis=2) + 1, max_length)
+        ranking = score / length**length_penalty
+        return seqs[np.arange(N), ranking.argmax(axis=1)]

@@ -19,6 +19,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from . import optim
 from .coco_utils import sample_coco_minibatch
@@ -31,6 +32,7 @@ OPTIONS = {
     "num_epochs": 10,
     "print_every": 10,
     "verbose": True,
+    "progress": False,
     "checkpoint_name": None,
     "metric": None,
     "seed": 0,
@@ -55,6 +57,8 @@ class CaptioningSolver:
     - batch_size: captions per minibatch. num_epochs: passes over the training captions.
     - print_every: print the loss every this many iterations (if verbose). Progress lines start with
       "(Iteration" or "(Epoch" and the notebook comparison ignores their numbers.
+    - progress: True (or a label such as "LSTM") shows a progress bar (tqdm: a widget in JupyterLab,
+      text in a terminal) with the latest loss and metric.
     - checkpoint_name: if given, write "<checkpoint_name>_epoch_<k>.npz" after every epoch k.
     - metric: optional function model -> float, evaluated after every epoch (e.g. BLEU-4 on val).
     - seed: seed of the minibatch sampling.
@@ -99,9 +103,14 @@ class CaptioningSolver:
     def train(self):
         """Train until num_epochs epochs are done (from where a resumed checkpoint left off)."""
         total = self.num_epochs * self.iterations_per_epoch
+        label = self.progress if isinstance(self.progress, str) else "training"
+        bar = tqdm(total=total, initial=self.t, desc=label, disable=not self.progress, mininterval=1.0)
         while self.t < total:
             self._step()
             self.t += 1
+            bar.update()
+            if self.t % 10 == 0:
+                bar.set_postfix(self._progress_numbers(), refresh=False)
             if self.verbose and (self.t == 1 or self.t % self.print_every == 0):
                 print(f"(Iteration {self.t} / {total}) loss: {self.loss_history[-1]:.4f}")
             if self.t % self.iterations_per_epoch == 0:
@@ -117,7 +126,15 @@ class CaptioningSolver:
                     )
                 if self.checkpoint_name is not None:
                     self.save_checkpoint(f"{self.checkpoint_name}_epoch_{self.epoch}.npz")
+        bar.set_postfix(self._progress_numbers())
+        bar.close()
         return self
+
+    def _progress_numbers(self):
+        numbers = {"loss": f"{np.mean(self.loss_history[-10:]):.3f}"}
+        if self.metric_history:
+            numbers["metric"] = f"{self.metric_history[-1]:.3f}"
+        return numbers
 
     # ------------------------------------------------------------------------------------ checkpoints
     def save_checkpoint(self, path):

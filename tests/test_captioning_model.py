@@ -1,10 +1,12 @@
 """The captioning model, beam search, optimizers, solver (with exact resume) and BLEU."""
 
+import itertools
+
 import numpy as np
 import pytest
 
 from solutions import optim
-from solutions.bleu import bleu_scores, ceiling_bleu
+from solutions.bleu import bleu_scores, leave_one_out_bleu, model_bleu, reference_bleu
 from solutions.captioning_rnn import CaptioningRNN
 from solutions.captioning_solver import CaptioningSolver
 from solutions.gradient_check import eval_numerical_gradient, normwise_rel_error
@@ -164,6 +166,18 @@ def test_the_solver_learns_a_toy_data_set_and_reports_each_epoch(capsys):
     assert out.count("(Epoch ") == 30 and "(Iteration 1 / 120) loss: " in out
 
 
+def test_the_solver_shows_a_progress_bar_only_when_asked(capsys):
+    data = tiny_data(n_images=20)
+    CaptioningSolver(tiny_model("rnn"), data, batch_size=10, num_epochs=2, verbose=False).train()
+    assert capsys.readouterr() == ("", "")
+    solver = CaptioningSolver(
+        tiny_model("rnn"), data, batch_size=10, num_epochs=2, verbose=False, progress="RNN"
+    )
+    solver.train()
+    err = capsys.readouterr().err
+    assert "RNN: 100%" in err and "4/4" in err and f"loss={np.mean(solver.loss_history[-10:]):.3f}" in err
+
+
 def test_training_resumed_from_a_checkpoint_continues_exactly(tmp_path):
     data = tiny_data(n_images=30)
     options = {"update_rule": "adam", "optim_config": {"learning_rate": 1e-2}, "lr_decay": 0.9}
@@ -204,8 +218,80 @@ def test_bleu_is_the_standard_corpus_bleu():
         bleu_scores(["a", "b"], [["a"]])
 
 
-def test_the_ceiling_scores_each_reference_against_the_others():
+def test_references_and_models_are_scored_against_the_same_held_out_sets():
     data = tiny_data(n_images=3)
     data["val_captions"] = np.repeat(data["val_captions"], 2, axis=0)
     data["val_image_idxs"] = np.repeat(data["val_image_idxs"], 2)
-    assert ceiling_bleu(data)["BLEU-3"] == pytest.approx(1.0)  # identical references agree perfectly
+    assert reference_bleu(data)["BLEU-3"] == pytest.approx(1.0)  # identical references agree perfectly
+
+    references = [
+        ["a red circle", "a red circle", "one red circle"],
+        ["a blue square", "the blue square", "x"],
+    ]
+    # A reference is never scored against itself: each is held out in turn, also for a model's caption.
+    first = [refs[0] for refs in references]
+    held_out = leave_one_out_bleu(first, references)
+    assert held_out["BLEU-1"] < bleu_scores(first, references)["BLEU-1"] == pytest.approx(1.0)
+    expected = np.mean(
+        [bleu_scores(first, [r[:k] + r[k + 1 :] for r in references])["BLEU-2"] for k in range(3)]
+    )
+    assert held_out["BLEU-2"] == pytest.approx(expected)
+    # candidates=None scores the held-out reference itself: the k-th reference against the others.
+    expected = np.mean(
+        [
+            bleu_scores([r[k] for r in references], [r[:k] + r[k + 1 :] for r in references])["BLEU-2"]
+            for k in range(3)
+        ]
+    )
+    assert leave_one_out_bleu(None, references)["BLEU-2"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="at least 2 references"):
+        leave_one_out_bleu(["a"], [["a"]])
+
+
+def test_model_bleu_scores_a_model_like_a_held_out_reference():
+    data = tiny_data(n_images=4)
+
+    class Copier:  # writes each image's first reference caption
+        def sample(self, features, max_length, beam_size=None):
+            return data["val_captions"][::2][: len(features), 1:]
+
+    data["val_captions"] = np.repeat(data["val_captions"], 2, axis=0)
+    data["val_captions"][1::2, 3] = 3  # the second reference says <UNK> for the shape
+    data["val_image_idxs"] = np.repeat(data["val_image_idxs"], 2)
+    # Against all references, a copy of one of them would score 1. Held out: against the other reference
+    # ("a red <UNK>" for "a red circle": 2 of 3 words) and, in turn, against the copied one (3 of 3).
+    assert model_bleu(Copier(), data)["BLEU-1"] == pytest.approx((2 / 3 + 1) / 2)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_beam_search_ranks_finished_captions_by_length_normalised_log_probability(cell):
+    model = tiny_model(cell, seed=6, hidden_dim=8)
+    for name in model.params:
+        model.params[name] = np.random.RandomState(3).randn(*model.params[name].shape)
+    model.params["b_vocab"][:2] = -30.0  # never <NULL> or <START>, so every caption below is a candidate
+    features = np.random.RandomState(4).randn(12, 5)
+    max_length = 3
+    # Every caption the model can write: stopped by <END> (2) or cut at max_length.
+    candidates = []
+    for length in range(1, max_length + 1):
+        for words in itertools.product(range(2, len(WORDS)), repeat=length):
+            if 2 not in words[:-1] and (words[-1] == 2 or length == max_length):
+                candidates.append(list(words) + [0] * (max_length - length))
+    candidates = np.array(candidates)
+    lengths = np.where((candidates == 2).any(axis=1), (candidates == 2).argmax(axis=1) + 1, max_length)
+    best = {}
+    for penalty in (0.0, 1.0):
+        expected = []
+        for n in range(len(features)):
+            full = np.column_stack([np.ones(len(candidates), dtype=int), candidates])
+            log_p = np.array([-model.loss(features[n : n + 1], full[k : k + 1])[0] for k in range(len(full))])
+            expected.append(candidates[np.argmax(log_p / lengths**penalty)])
+        # A beam as wide as every caption there is finds the best one exactly.
+        found = model.beam_search(
+            features, max_length, beam_size=len(WORDS) ** max_length, length_penalty=penalty
+        )
+        assert np.array_equal(found, np.array(expected)), penalty
+        best[penalty] = found
+    assert not np.array_equal(best[0.0], best[1.0])  # the case tells the two rankings apart
+    with pytest.raises(ValueError, match="length_penalty should be a number >= 0"):
+        model.beam_search(features, beam_size=2, length_penalty=-1)
