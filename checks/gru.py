@@ -125,7 +125,7 @@ def _diagnose_step_backward(report, refs):
 
 gru_step_backward = Exercise(
     name="gru_step_backward",
-    notebook="04_backprop_through_time",
+    notebook="06_gru_and_gradient_flow",
     run=_run_step_backward,
     cases=[
         Case("sb_all", SB_ALL, lambda: _step_inputs(seed=440)),
@@ -140,7 +140,7 @@ SEQ_ARGS = ("x", "h0", "Wx", "Wh", "bx", "bh")
 
 gru_forward = forward_exercise(
     "gru_forward",
-    "03_sequences",
+    "06_gru_and_gradient_flow",
     step="gru_step_forward",
     params=gru_params,
     args=SEQ_ARGS,
@@ -150,7 +150,7 @@ gru_forward = forward_exercise(
 
 gru_backward = backward_exercise(
     "gru_backward",
-    "04_backprop_through_time",
+    "06_gru_and_gradient_flow",
     forward="gru_forward",
     step_backward="gru_step_backward",
     step_forward="gru_step_forward",

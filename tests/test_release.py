@@ -35,6 +35,7 @@ def test_the_student_edition_holds_no_solution_code(release):
     assert leaks(release, solution_bodies()) == []
     files = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".ci/"))]
+    assert not [f for f in files if "answers/" in f]  # the answer key to the notebooks' questions
     assert not [f for f in files if f.startswith("tools/")] and "requirements-oracle.txt" not in files
     for folder in ("assignment", "checks", "course", "notebooks"):  # the folders that ship, whole
         shipped = {f for f in files if f.startswith(f"{folder}/") and not f.startswith("checks/pristine_")}

@@ -21,7 +21,8 @@ from .markers import MarkerError, stub_source
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ".stubs-manifest.json"
-SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".backup"}
+# answers/ holds the answer key to the notebooks' questions: it stays with instructors, like solutions/.
+SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".backup", "answers"}
 
 
 def _digest(text):
