@@ -12,6 +12,8 @@ Written in the layout of cs231n's COCO captioning files, so ``load_coco_data`` r
 too: ``coco2014_captions.h5``, ``coco2014_vocab.json``, ``{train,val}2014_vgg16_fc7[_pca].h5`` and
 ``{train,val}2014_urls.txt`` (here relative paths of PNG files under ``images/``). The feature files
 keep cs231n's names but hold this module's fixed extractor (``extract_features``), not VGG-16.
+``{train,val}2014_regions.h5`` are this data set's own: a descriptor for each of the 4 x 4 regions of
+every image (``extract_region_features``), for captioners that attend to parts of the image.
 
 Deterministic: every random choice comes from fixed seeds, so two builds give byte-identical files.
 """
@@ -33,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "datasets" / "coco_captioning"
 # Measured: see datasets/README.md.
 BUILD_TIME = "about 30 seconds on 2 idle cores, longer on a busy machine; nothing is downloaded"
-VERSION = 1  # bump when the data change, so that `make data` rebuilds old copies
+VERSION = 2  # bump when the data change, so that `make data` rebuilds old copies (2: region features)
 
 NUM_IMAGES = {"train": 12000, "val": 500}
 SEEDS = {"train": 2014, "val": 2015}
@@ -41,6 +43,7 @@ CAPTIONS_PER_IMAGE = 5
 MAX_LENGTH = 17  # tokens per stored caption, <START> and <END> included (as in cs231n's files)
 SIZE = 64
 PCA_DIMS = 512
+REGION_DIMS = 16  # each region's descriptor after PCA (the descriptors vary in about 15 directions)
 
 COLORS = {
     "red": (205, 30, 30),
@@ -174,8 +177,8 @@ PYRAMID = (1, 2, 4)  # the image, its 2 x 2 quarters, its 4 x 4 sixteenths: 21 r
 COLOUR_DIMS = 21 * COLOUR_BINS**3
 
 
-def _pyramid(bins, weights, k):
-    """Histograms over every region of the spatial pyramid: (n, 21 * k).
+def _cell_histograms(bins, weights, k):
+    """Histograms over the finest grid of the pyramid (4 x 4 cells of 16 x 16 pixels): (n, 4, 4, k).
 
     bins: (n, S, S) integer bin of every pixel, in range(k); weights: (n, S, S) what each pixel adds
     (None: 1 each).
@@ -188,12 +191,32 @@ def _pyramid(bins, weights, k):
     fine = np.bincount(
         index.ravel(), None if weights is None else weights.ravel(), minlength=n * finest**2 * k
     )
-    fine = fine.reshape(n, finest, finest, k)
+    return fine.reshape(n, finest, finest, k)
+
+
+def _pyramid(bins, weights, k):
+    """Histograms over every region of the spatial pyramid: (n, 21 * k), from the finest cells."""
+    fine = _cell_histograms(bins, weights, k)
+    n, finest, k = fine.shape[0], fine.shape[1], fine.shape[3]
     out = []
     for cells in PYRAMID:  # coarser levels are sums of finer cells
         group = finest // cells
         out.append(fine.reshape(n, cells, group, cells, group, k).sum(axis=(2, 4)).reshape(n, -1))
     return np.concatenate(out, axis=1)
+
+
+def _pixel_bins(images):
+    """Each pixel's colour bin (n, S, S) in range(64), gradient orientation bin (n, S, S) in range(6),
+    and gradient magnitude (n, S, S), for images (n, S, S, 3) uint8."""
+    codes = (images // (256 // COLOUR_BINS)).astype(np.int32)
+    colour_bin = (codes[..., 0] * COLOUR_BINS + codes[..., 1]) * COLOUR_BINS + codes[..., 2]
+    grey = images.astype(np.float64).mean(axis=3) / 255.0
+    gx, gy = np.zeros_like(grey), np.zeros_like(grey)
+    gx[:, :, 1:-1] = grey[:, :, 2:] - grey[:, :, :-2]
+    gy[:, 1:-1, :] = grey[:, 2:, :] - grey[:, :-2, :]
+    angle = np.mod(np.arctan2(gy, gx), np.pi)  # unsigned: an edge and its reverse look alike
+    orientation = np.minimum((angle / (np.pi / ORIENTATIONS)).astype(np.int64), ORIENTATIONS - 1)
+    return colour_bin, orientation, np.hypot(gx, gy)
 
 
 def extract_features(images, chunk=500):
@@ -209,20 +232,34 @@ def extract_features(images, chunk=500):
     if len(images) > chunk:  # a few hundred images at a time keeps the per-pixel arrays small
         return np.concatenate([extract_features(images[i : i + chunk]) for i in range(0, len(images), chunk)])
     size = images.shape[1]
-    codes = (images // (256 // COLOUR_BINS)).astype(np.int32)
-    colour_bin = (codes[..., 0] * COLOUR_BINS + codes[..., 1]) * COLOUR_BINS + codes[..., 2]
+    colour_bin, orientation, magnitude = _pixel_bins(images)
     colour = _pyramid(colour_bin, None, COLOUR_BINS**3)
-    grey = images.astype(np.float64).mean(axis=3) / 255.0
-    gx, gy = np.zeros_like(grey), np.zeros_like(grey)
-    gx[:, :, 1:-1] = grey[:, :, 2:] - grey[:, :, :-2]
-    gy[:, 1:-1, :] = grey[:, 2:, :] - grey[:, :-2, :]
-    angle = np.mod(np.arctan2(gy, gx), np.pi)  # unsigned: an edge and its reverse look alike
-    orientation = np.minimum((angle / (np.pi / ORIENTATIONS)).astype(np.int64), ORIENTATIONS - 1)
-    hog = _pyramid(orientation, np.hypot(gx, gy), ORIENTATIONS)
+    hog = _pyramid(orientation, magnitude, ORIENTATIONS)
     return np.sqrt(np.concatenate([colour, hog], axis=1) / (size * size)).astype(np.float32)
 
 
-def fit_pca(train, dims):
+def extract_region_features(images, chunk=500):
+    """The same two descriptors for each of the 4 x 4 regions (16 x 16 pixels) of every image.
+
+    Returns (n, 16, 70) float32: regions in row-major order (region r is row r // 4, column r % 4 of
+    the grid), each the square root of its 64 colour-bin fractions and its 6 HOG bins (per pixel of
+    the region).
+    """
+    if len(images) > chunk:
+        return np.concatenate(
+            [extract_region_features(images[i : i + chunk]) for i in range(0, len(images), chunk)]
+        )
+    n, size = images.shape[0], images.shape[1]
+    colour_bin, orientation, magnitude = _pixel_bins(images)
+    colour = _cell_histograms(colour_bin, None, COLOUR_BINS**3)
+    hog = _cell_histograms(orientation, magnitude, ORIENTATIONS)
+    grid = PYRAMID[-1]
+    pixels = (size // grid) ** 2
+    regions = np.concatenate([colour, hog], axis=3).reshape(n, grid * grid, -1)
+    return np.sqrt(regions / pixels).astype(np.float32)
+
+
+def fit_pca(train, dims, colour_dims=COLOUR_DIMS):
     """(mean, scale, components) of a PCA of the training features, signs fixed.
 
     Each descriptor (colour, HOG) is first scaled to the same total variance, so neither drowns the
@@ -232,7 +269,7 @@ def fit_pca(train, dims):
     train = train.astype(np.float64)
     mean = train.mean(axis=0)
     scale = np.empty(train.shape[1])
-    for block in (slice(0, COLOUR_DIMS), slice(COLOUR_DIMS, None)):
+    for block in (slice(0, colour_dims), slice(colour_dims, None)):
         scale[block] = np.sqrt(train[:, block].var(axis=0).sum())
     z = (train - mean) / scale
     _, s, vt = np.linalg.svd(z, full_matrices=False)
@@ -296,11 +333,12 @@ def build(out=OUT, num_images=NUM_IMAGES, pca_dims=PCA_DIMS):
 def write_files(out, num_images=NUM_IMAGES, pca_dims=PCA_DIMS):
     """Write every file of the data set into the folder `out`; returns their names (relative to out)."""
     idx_to_word, word_to_idx = vocabulary()
-    arrays, features, written = {}, {}, []
+    arrays, features, regions, written = {}, {}, {}, []
     for split in ("train", "val"):
         images, captions = build_split(split, num_images[split])
         arrays[f"{split}_captions"], arrays[f"{split}_image_idxs"] = encode(captions, word_to_idx)
         features[split] = extract_features(images)
+        regions[split] = extract_region_features(images)
         folder = out / "images" / split
         folder.mkdir(parents=True, exist_ok=True)
         names = []
@@ -311,10 +349,14 @@ def write_files(out, num_images=NUM_IMAGES, pca_dims=PCA_DIMS):
         (out / f"{split}2014_urls.txt").write_text("\n".join(names) + "\n")
         written += [f"{split}2014_urls.txt", *names]
     pca = fit_pca(features["train"], pca_dims)
+    n_regions, region_dims = regions["train"].shape[1:]
+    region_pca = fit_pca(regions["train"].reshape(-1, region_dims), REGION_DIMS, colour_dims=COLOUR_BINS**3)
     for split in ("train", "val"):
         write_h5(out / f"{split}2014_vgg16_fc7.h5", {"features": features[split]})
         write_h5(out / f"{split}2014_vgg16_fc7_pca.h5", {"features": apply_pca(features[split], pca)})
-        written += [f"{split}2014_vgg16_fc7.h5", f"{split}2014_vgg16_fc7_pca.h5"]
+        flat = apply_pca(regions[split].reshape(-1, region_dims), region_pca)
+        write_h5(out / f"{split}2014_regions.h5", {"features": flat.reshape(-1, n_regions, REGION_DIMS)})
+        written += [f"{split}2014_vgg16_fc7.h5", f"{split}2014_vgg16_fc7_pca.h5", f"{split}2014_regions.h5"]
     write_h5(out / "coco2014_captions.h5", arrays)
     vocab = {"idx_to_word": idx_to_word, "word_to_idx": word_to_idx}
     (out / "coco2014_vocab.json").write_text(json.dumps(vocab, indent=1, sort_keys=True) + "\n")

@@ -7,6 +7,7 @@ Shapes used below:
     N   number of captions in a minibatch
     T   tokens per stored caption (17 in both data sets), <START> and <END> included
     D   feature dimension (512 after PCA)
+    L   regions per image in the spatial features (16: a 4 x 4 grid), each of dimension 16
 """
 
 import json
@@ -47,7 +48,7 @@ def _read_lines(path):
         raise CaptioningDataError(f"{path} is damaged (not UTF-8 text: {error}): {REBUILD}.") from None
 
 
-def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
+def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0, spatial=False):
     """Load captions, image features, vocabulary and image locations into one dict.
 
     Inputs:
@@ -55,19 +56,23 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
     - max_train: if given, keep only this many training captions, sampled without replacement.
     - pca_features: the 512-dimensional PCA features (True) or the raw ones.
     - seed: seed of the sampling for max_train, so that a notebook always gets the same subset.
+    - spatial: also load the region features (the course's scenes only; cs231n's files have none).
 
     Returns a dict with
     - train_captions, val_captions: int32 (num_captions, T), padded with <NULL>;
     - train_image_idxs, val_image_idxs: int32 (num_captions,), the row of each caption's image;
     - train_features, val_features: float32 (num_images, D);
     - idx_to_word (list), word_to_idx (dict);
-    - train_urls, val_urls: one image location per image (a path relative to base_dir, or a URL).
+    - train_urls, val_urls: one image location per image (a path relative to base_dir, or a URL);
+    - with spatial=True, train_regions, val_regions: float32 (num_images, L, D_region), one descriptor
+      per region of a 4 x 4 grid over the image, region r at row r // 4 and column r % 4.
     """
     base_dir = dataset_dir("coco_captioning") if base_dir is None else Path(base_dir)
     suffix = "_pca" if pca_features else ""
     names = ["coco2014_captions.h5", "coco2014_vocab.json"]
     for split in ("train", "val"):
         names += [f"{split}2014_vgg16_fc7{suffix}.h5", f"{split}2014_urls.txt"]
+        names += [f"{split}2014_regions.h5"] if spatial else []
     try:
         verify_files(base_dir, names)  # against the manifest of `make data`, if the folder has one
     except DataError as error:
@@ -80,6 +85,14 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True, seed=0):
         path = base_dir / f"{split}2014_vgg16_fc7{suffix}.h5"
         data[f"{split}_features"] = _read_h5(path, ["features"])["features"]
         data[f"{split}_urls"] = _read_lines(base_dir / f"{split}2014_urls.txt")
+        if spatial:
+            regions = _read_h5(base_dir / f"{split}2014_regions.h5", ["features"])["features"]
+            if regions.ndim != 3 or len(regions) != len(data[f"{split}_features"]):
+                raise CaptioningDataError(
+                    f"{base_dir / f'{split}2014_regions.h5'} should hold (images, regions, dims) for the "
+                    f"{len(data[f'{split}_features'])} {split} images, not {regions.shape}: {REBUILD}."
+                )
+            data[f"{split}_regions"] = regions
     vocab_path = base_dir / "coco2014_vocab.json"
     try:
         vocab = json.loads(vocab_path.read_text(encoding="utf-8"))

@@ -30,7 +30,7 @@ def test_two_builds_are_byte_identical(small, tmp_path):
     captioning_data.build(tmp_path, num_images=SMALL, pca_dims=16)
     first = json.loads((small / manifest.MANIFEST).read_text())["files"]
     second = json.loads((tmp_path / manifest.MANIFEST).read_text())["files"]
-    assert len(first) == SMALL["train"] + SMALL["val"] + 8
+    assert len(first) == SMALL["train"] + SMALL["val"] + 10
     assert first == second
     assert captioning_data.problems(tmp_path) == []
 
@@ -52,6 +52,40 @@ def test_the_loader_reads_the_build_in_coco_layout(small):
     assert raw["train_features"].shape == (SMALL["train"], 1470)
     text = decode_captions(data["train_captions"][0], vocab)
     assert text.split()[0] in ("a", "there") and "<" not in text
+
+
+def test_region_features_say_where_the_objects_are(small):
+    # Raw descriptors: an object's colour fills the region that holds its centre, not a region far away.
+    rng = np.random.RandomState(3)
+    for _ in range(20):
+        objects, _ = captioning_data.random_scene(rng)
+        image = captioning_data.render_scene(objects, rng)
+        regions = captioning_data.extract_region_features(image[None])[0]
+        assert regions.shape == (16, 70)
+        for o in objects:
+            r, g, b = (image[o["cy"], o["cx"]] // 64).tolist()  # the object's own pixel at its centre
+            colour_bin = (r * 4 + g) * 4 + b
+            centre = (o["cy"] // 16) * 4 + o["cx"] // 16
+            far = (3 - o["cy"] // 16 // 2 * 3) * 4 + (3 - o["cx"] // 16 // 2 * 3)  # the farthest corner
+            assert regions[centre, colour_bin] > regions[far, colour_bin], o
+    # As loaded: one descriptor per region of a 4 x 4 grid, after a PCA to 16 dimensions.
+    data = load_coco_data(small, spatial=True)
+    for split in ("train", "val"):
+        assert data[f"{split}_regions"].shape == (SMALL[split], 16, captioning_data.REGION_DIMS)
+        assert data[f"{split}_regions"].dtype == np.float32
+    assert "train_regions" not in load_coco_data(small)
+
+
+def test_region_files_that_are_missing_or_of_the_wrong_shape_are_refused(small, tmp_path):
+    write_original_layout(tmp_path)  # cs231n's files have no regions
+    with pytest.raises(CaptioningDataError, match="train2014_regions.h5 is missing.*make data"):
+        load_coco_data(tmp_path, spatial=True)
+    with h5py.File(tmp_path / "train2014_regions.h5", "w") as f:
+        f.create_dataset("features", data=np.zeros((2, 16), dtype=np.float32))
+    with h5py.File(tmp_path / "val2014_regions.h5", "w") as f:
+        f.create_dataset("features", data=np.zeros((1, 16, 16), dtype=np.float32))
+    with pytest.raises(CaptioningDataError, match=r"should hold \(images, regions, dims\) for the 2 train"):
+        load_coco_data(tmp_path, spatial=True)
 
 
 def test_every_caption_describes_its_own_image(small):
