@@ -69,3 +69,25 @@ def attention_backward(dcontext, cache):
 alt = types.ModuleType("alt"); alt.__file__ = "/tmp/alt.py"; exec(alt_src, alt.__dict__)
 for e in A.EXERCISES:
     print("alt", e.name, check_exercise(e, alt, refs).state)
+
+print("=== step and sequence mutants")
+more = {
+ "context left out of the gates": ("attention_lstm_step_forward", [("a = x @ Wx + prev_h @ Wh + context @ Wc + b", "a = x @ Wx + prev_h @ Wh + b")]),
+ "gates in the order f, i": ("attention_lstm_step_forward", [("i = sigmoid(a[:, :H])\n    f = sigmoid(a[:, H : 2 * H])", "f = sigmoid(a[:, :H])\n    i = sigmoid(a[:, H : 2 * H])")]),
+ "query from x-projected state": ("attention_lstm_step_forward", [("attention_forward(prev_h, regions, Wa)", "attention_forward(np.tanh(prev_h), regions, Wa)")]),
+ "query path's dh dropped": ("attention_lstm_step_backward", [("dprev_h = da @ Wh.T + dh_query", "dprev_h = da @ Wh.T")]),
+ "dcontext from Wx": ("attention_lstm_step_backward", [("dcontext = da @ Wc.T", "dcontext = da @ Wc.T * 0.0")]),
+ "step's cell state not carried": ("attention_lstm_forward", [("hs.append(prev_h)", "hs.append(prev_h)\n        prev_c = np.zeros_like(prev_c)")]),
+ "dregions of one step only": ("attention_lstm_backward", [("dregions, dWx, dWh = dregions + dregions_t,", "dregions, dWx, dWh = dregions_t,")]),
+ "gradient from the next step dropped": ("attention_lstm_backward", [("            dh[:, t] + dprev_h, dprev_c, cache[t]", "            dh[:, t], dprev_c, cache[t]")]),
+ "cell gradient not carried": ("attention_lstm_backward", [("            dh[:, t] + dprev_h, dprev_c, cache[t]", "            dh[:, t] + dprev_h, 0 * dprev_c, cache[t]")]),
+}
+for name, (fn, edits) in more.items():
+    try:
+        m = variant(name, edits)
+    except AssertionError as e:
+        print("EDIT FAILED", name, e); continue
+    e = next(x for x in A.EXERCISES if x.name == fn)
+    r = check_exercise(e, m, refs)
+    print(f"--- {name}: {e.name} {r.state}")
+    print("  Hint:", r.hint)

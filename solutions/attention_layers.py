@@ -232,14 +232,15 @@ def attention_lstm_backward(dh, cache):
     ### BEGIN SOLUTION
     N, T, H = dh.shape
     dprev_h, dprev_c = np.zeros((N, H), dh.dtype), np.zeros((N, H), dh.dtype)
-    dxs, totals = [None] * T, None
+    dxs = [None] * T
+    dregions = dWx = dWh = dWc = db = dWa = 0.0  # sums over the steps
     for t in reversed(range(T)):
-        dx, dprev_h, dprev_c, *shared = attention_lstm_step_backward(dh[:, t] + dprev_h, dprev_c, cache[t])
-        dxs[t] = dx
-        totals = (
-            shared if totals is None else [total + grad for total, grad in zip(totals, shared, strict=True)]
+        dx_t, dprev_h, dprev_c, dregions_t, dWx_t, dWh_t, dWc_t, db_t, dWa_t = attention_lstm_step_backward(
+            dh[:, t] + dprev_h, dprev_c, cache[t]
         )
-    dregions, dWx, dWh, dWc, db, dWa = totals
+        dxs[t] = dx_t
+        dregions, dWx, dWh = dregions + dregions_t, dWx + dWx_t, dWh + dWh_t
+        dWc, db, dWa = dWc + dWc_t, db + db_t, dWa + dWa_t
     dx = np.stack(dxs, axis=1)
     ### END SOLUTION
     return dx, dprev_h, dregions, dWx, dWh, dWc, db, dWa
