@@ -96,9 +96,21 @@ attention_forward = Exercise(
 GRADS = ("dh", "dregions", "dWa")
 
 
+def _identical_regions(regions):
+    return bool(np.all(regions == regions[:, :1]))
+
+
+def _zero_in_theory(grads, names):
+    # With identical regions the scores cannot change anything, so these gradients are 0 in exact
+    # arithmetic and rounding noise in practice (relative to 0, any noise is a 100% error): round it off.
+    return {**grads, **{name: np.round(np.asarray(grads[name], dtype=np.float64), 10) for name in names}}
+
+
 def _run_backward(module, k):
     context, weights, cache = _forward(module, k)
     grads = call_backward(module.attention_backward, [k["dcontext"], cache], ("dcontext", "cache"), GRADS)
+    if _identical_regions(k["regions"]):
+        grads = _zero_in_theory(grads, ("dh", "dWa"))
     return {"context": context, "weights": weights, **grads}
 
 
@@ -234,6 +246,8 @@ def _run_step_backward(module, k):
     grads = call_backward(
         module.attention_lstm_step_backward, args, ("dnext_h", "dnext_c", "cache"), STEP_GRADS
     )
+    if _identical_regions(k["regions"]):
+        grads = _zero_in_theory(grads, ("dWa",))
     return {"next_h": next_h, "next_c": next_c, **grads}
 
 
