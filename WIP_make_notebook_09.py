@@ -1,0 +1,269 @@
+"""Draft of notebooks/09_attention_captioning.ipynb (run: python WIP_make_notebook_09.py). Not yet executed."""
+
+import nbformat
+
+cells = []
+
+
+def md(text):
+    cells.append(nbformat.v4.new_markdown_cell(text.strip("\n")))
+
+
+def code(text):
+    cells.append(nbformat.v4.new_code_cell(text.strip("\n")))
+
+
+md(r"""
+# 9. Attention: a captioner that looks where it writes
+
+The captioner of notebook 5 sees the image once: its features set the first hidden state, and from then
+on the network must remember everything it will need. To write "a red circle to the left of a blue
+square" it has to carry both objects, their colours and where they are, through every word.
+
+**Attention** (Bahdanau, Cho and Bengio, 2015; for captions, Xu et al., 2015, *Show, Attend and Tell*)
+lets it look again. The image is kept as a grid of **regions**, and before every word the network
+chooses where to look: it scores every region against its current state, turns the scores into weights
+that sum to 1, and reads the weighted average of the regions, the **context**:
+
+$$q = h_{t-1} W_a, \qquad s_l = \frac{v_l \cdot q}{\sqrt{R}}, \qquad \alpha = \text{softmax}(s), \qquad
+c_t = \sum_{l=1}^{L} \alpha_l \, v_l$$
+
+The context enters the LSTM's gates next to the word: $a = x_t W_x + h_{t-1} W_h + c_t W_c + b$.
+You will write attention's forward and backward passes, the attention LSTM's step and sequence, then
+train it and see where it looks while it writes each word.
+""")
+code("""
+%load_ext autoreload
+%autoreload 2
+
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from assignment.attention_captioning import AttentionCaptioningRNN, attention_features
+from assignment.attention_layers import (
+    attention_backward,
+    attention_forward,
+    attention_lstm_backward,
+    attention_lstm_forward,
+    attention_lstm_step_backward,
+    attention_lstm_step_forward,
+)
+from assignment.bleu import model_bleu, reference_bleu
+from assignment.captioning_rnn import CaptioningRNN
+from assignment.captioning_solver import CaptioningSolver
+from assignment.coco_utils import captions_by_image, decode_captions, load_coco_data, load_image
+from assignment.gradient_check import eval_numerical_gradient_array, report_close
+from assignment.scene_meaning import WORD_KINDS, scene_meaning
+from checks import check, show
+""")
+md("""
+## Regions
+
+`load_coco_data(spatial=True)` adds a descriptor for each of the 4 x 4 regions of every image: the
+same colour and orientation histograms as the image's features, for 16 x 16 pixels at a time, reduced
+to R = 16 numbers (see `datasets/README.md`). Region $l$ is row $l // 4$, column $l \\% 4$ of the grid.
+""")
+code("""
+data = load_coco_data(spatial=True)
+print("regions:", data["train_regions"].shape, data["train_regions"].dtype)
+image = load_image(data["val_urls"][0])
+plt.figure(figsize=(3, 3))
+plt.imshow(image)
+for k in range(1, 4):
+    plt.axhline(16 * k - 0.5, color="white", lw=0.8)
+    plt.axvline(16 * k - 0.5, color="white", lw=0.8)
+plt.axis("off")
+plt.title("the 4 x 4 regions")
+plt.show()
+""")
+md(r"""
+## Attention, forward
+
+For a batch of hidden states $h$ (N, H) and regions (N, L, R), with the query projection $W_a$ (H, R):
+the query $q = h W_a$, one score per region $s_{nl} = v_{nl} \cdot q_n / \sqrt{R}$, the weights
+$\alpha_n = \text{softmax}(s_n)$ over the L regions, and the context $c_n = \sum_l \alpha_{nl} v_{nl}$.
+
+This is *scaled dot-product attention* with a learned query (Luong et al.'s "general" score, scaled as in
+Vaswani et al., 2017). Dividing by $\sqrt{R}$ keeps the scores of random vectors near unit size, so the
+softmax does not start out saturated. Subtract each row's maximum score before exponentiating, as in
+`temporal_softmax_loss`. Fill in `attention_forward` in `assignment/attention_layers.py`.
+""")
+code("check(attention_forward)")
+code("""
+h = np.linspace(-1.0, 1.0, num=2 * 3).reshape(2, 3)
+regions = np.linspace(-0.8, 1.2, num=2 * 4 * 5).reshape(2, 4, 5)
+Wa = np.linspace(-0.5, 0.7, num=3 * 5).reshape(3, 5)
+(context, weights), _ = attention_forward(h, regions, Wa)
+show("weights", weights)
+show("context", context)
+print("each row of weights sums to 1:", np.allclose(weights.sum(axis=1), 1))
+""")
+md(r"""
+## Attention, backward
+
+Go back through the three steps. The average: $\partial L / \partial \alpha_{nl} = \text{dcontext}_n \cdot
+v_{nl}$, and each region gets $\alpha_{nl}\,\text{dcontext}_n$. The softmax: its Jacobian is
+$\text{diag}(\alpha) - \alpha \alpha^\top$, so
+
+$$\frac{\partial L}{\partial s_{nl}} = \alpha_{nl} \Big(\frac{\partial L}{\partial \alpha_{nl}} -
+\sum_{k} \alpha_{nk} \frac{\partial L}{\partial \alpha_{nk}}\Big)$$
+
+The scores: $\partial L / \partial q_n = \sum_l \frac{\partial L}{\partial s_{nl}} v_{nl} / \sqrt{R}$, and each
+region gets a second term, $\frac{\partial L}{\partial s_{nl}} q_n / \sqrt{R}$. Last the projection:
+$dh = dq\, W_a^\top$, $dW_a = h^\top dq$. Fill in `attention_backward`.
+""")
+code("check(attention_backward)")
+code("""
+rng = np.random.RandomState(0)
+h, regions, Wa = rng.randn(3, 4), rng.randn(3, 5, 6), rng.randn(4, 6)
+dcontext = rng.randn(3, 6)
+_, cache = attention_forward(h, regions, Wa)
+grads = attention_backward(dcontext, cache)
+inputs = [h, regions, Wa]
+for k, name in enumerate(["dh", "dregions", "dWa"]):
+
+    def context_of(v, k=k):
+        args = list(inputs)
+        args[k] = v
+        return attention_forward(*args)[0][0]
+
+    report_close(name, grads[k], eval_numerical_gradient_array(context_of, inputs[k], dcontext), tol=1e-7)
+""")
+md(r"""
+## An LSTM that looks before it writes
+
+One step: the previous hidden state chooses where to look, and what it sees enters all four gates,
+in the order i, f, o, g of notebook 2:
+
+$$(c_t, \alpha_t) = \text{attention}(h_{t-1}, v, W_a), \qquad
+a = x_t W_x + h_{t-1} W_h + c_t W_c + b$$
+
+and then the LSTM's $c$ and $h$ as before. Its backward pass is the LSTM step's with one more input:
+$\text{dcontext} = da\, W_c^\top$ goes back through `attention_backward`, and the $dh$ that comes out of it
+**adds** to $dprev\_h$, because $h_{t-1}$ reaches the gates twice, directly and as the query. Fill in
+`attention_lstm_step_forward` and `attention_lstm_step_backward`.
+""")
+code("check(attention_lstm_step_forward)")
+code("check(attention_lstm_step_backward)")
+md("""
+Over a sequence: the regions are the same at every step, so their gradient (and every weight's) adds up
+over the steps. Fill in `attention_lstm_forward` (h (N, T, H) and the weights of every step, (N, T, L))
+and `attention_lstm_backward`.
+""")
+code("check(attention_lstm_forward)")
+code("check(attention_lstm_backward)")
+code("""
+rng = np.random.RandomState(1)
+N, T, D, H, L, R = 2, 4, 3, 5, 6, 4
+args = [rng.randn(N, T, D), rng.randn(N, H), rng.randn(N, L, R)]
+args += [0.5 * rng.randn(D, 4 * H), 0.5 * rng.randn(H, 4 * H), 0.5 * rng.randn(R, 4 * H)]
+args += [0.5 * rng.randn(4 * H), rng.randn(H, R)]
+h, weights, cache = attention_lstm_forward(*args)
+dh = rng.randn(*h.shape)
+grads = attention_lstm_backward(dh, cache)
+for k, name in enumerate(["dx", "dh0", "dregions", "dWx", "dWh", "dWc", "db", "dWa"]):
+
+    def hidden(v, k=k):
+        changed = list(args)
+        changed[k] = v
+        return attention_lstm_forward(*changed)[0]
+
+    report_close(name, grads[k], eval_numerical_gradient_array(hidden, args[k], dh), tol=1e-7)
+""")
+md("""
+## Training: the LSTM of notebook 5 against the attention LSTM
+
+Both start from the image's global features (h0), have 128 hidden units and 64-dimensional word vectors,
+and train for 3 epochs with the same solver and settings as in notebook 5; the attention model also
+reads the regions at every step. `attention_features(data)` hands the solver both, side by side.
+""")
+code("""
+# NBVAL_IGNORE_OUTPUT
+# (not compared: progress bars and times)
+def train(model, train_data, label):
+    solver = CaptioningSolver(
+        model, train_data, update_rule="adam", optim_config={"learning_rate": 5e-3}, lr_decay=0.9,
+        batch_size=100, num_epochs=3, verbose=False, progress=label, seed=0,
+    )
+    started = time.perf_counter()
+    solver.train()
+    print(f"{label}: 3 epochs took {time.perf_counter() - started:.0f} s")
+    return model
+
+
+attention_data = attention_features(data)
+lstm = train(CaptioningRNN(data["word_to_idx"], input_dim=512, wordvec_dim=64, hidden_dim=128, cell_type="lstm"), data, "LSTM")
+attending = train(AttentionCaptioningRNN(data["word_to_idx"], wordvec_dim=64, hidden_dim=128), attention_data, "attention LSTM")
+""")
+md("""
+## Does looking help?
+
+BLEU under notebook 5's protocol (leave-one-out), and a stricter test the grammar allows: does a caption
+say what the references say? `scene_meaning` reads a caption's objects and their relation off its words,
+ignoring wording and sizes, so "a red circle left of a blue square" and "there is a blue square to the
+right of a red circle" mean the same.
+""")
+code("""
+# NBVAL_IGNORE_OUTPUT
+# (not compared: the numbers depend on the last bits of rounding during training)
+val_refs = captions_by_image(data, "val")
+truth = [scene_meaning(refs[0]) for refs in val_refs]
+written = {
+    "LSTM": decode_captions(lstm.sample(data["val_features"], max_length=16), data["idx_to_word"]),
+    "attention LSTM": decode_captions(attending.sample(attention_data["val_features"], max_length=16), data["idx_to_word"]),
+}
+one = [i for i, t in enumerate(truth) if len(t) == 2]
+two = [i for i, t in enumerate(truth) if len(t) == 3]
+bleu4 = {"LSTM": model_bleu(lstm, data)["BLEU-4"], "attention LSTM": model_bleu(attending, attention_data)["BLEU-4"]}
+right = {}
+print(f"{'':16s} BLEU-4  says what the references say: all  one object  two objects")
+for name, captions in written.items():
+    said = [scene_meaning(c) for c in captions]
+    right[name] = {part: np.mean([said[i] == truth[i] for i in idx]) for part, idx in (("all", range(len(truth))), ("one", one), ("two", two))}
+    r = right[name]
+    print(f"{name:16s} {bleu4[name]:6.3f}  {r['all']:38.0%} {r['one']:11.0%} {r['two']:12.0%}")
+print(f"references       {reference_bleu(data)['BLEU-4']:6.3f}")
+""")
+code("""
+# TODO next session: verdicts with margins measured over several seeds (e.g. attention above the LSTM in
+# "says what the references say" for two-object scenes), then the figures below.
+""")
+md("""
+## Where does it look?
+
+For a few validation images, the attention weights over the 4 x 4 regions while the model wrote each
+word, drawn over the image (brighter: more weight).
+""")
+code("""
+# NBVAL_IGNORE_OUTPUT
+# (not compared: the weights depend on training)
+picked = [i for i in two[:3]] + [i for i in one[:1]]
+captions, weights = attending.sample(attention_data["val_features"][picked], max_length=16, return_weights=True)
+for row, i in enumerate(picked):
+    words = decode_captions(captions[row], data["idx_to_word"]).split() + ["<END>"]
+    fig, axes = plt.subplots(1, len(words), figsize=(1.6 * len(words), 1.9))
+    for t, (ax, word) in enumerate(zip(axes, words, strict=True)):
+        ax.imshow(load_image(data["val_urls"][i]))
+        ax.imshow(np.kron(weights[row, t].reshape(4, 4), np.ones((16, 16))), cmap="gray", alpha=0.6, vmin=0, vmax=weights[row].max())
+        ax.set_title(word, fontsize=9)
+        ax.axis("off")
+    plt.show()
+""")
+md("""
+## Questions to think about
+
+**Question 1.** The attention weights of a step are computed from $h_{t-1}$, before the word $x_t$ is read. What would change if they were computed from $h_t$ instead (Luong et al.'s order), and why might that be better or worse for captions?
+
+**Question 2.** Attention's context is an average of the regions. What does the model lose when two regions it needs get half the weight each, and how could a second attention "head" help?
+
+**Question 3.** How would you test whether the model's attention *explains* its words, rather than only correlating with them?
+
+Write your answers in the cell below. (Your instructor has an answer key.)
+""")
+md("*Your answers:*")
+
+nb = nbformat.v4.new_notebook(cells=cells)
+nbformat.write(nb, "notebooks/09_attention_captioning.ipynb")
+print(len(cells), "cells")
