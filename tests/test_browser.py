@@ -72,11 +72,13 @@ def run_every_cell(page, url, screenshot):
     page.get_by_text("rnn_step_forward", exact=False).last.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / screenshot))
     outputs = page.locator(".jp-NotebookPanel .jp-OutputArea-output")
-    texts = [outputs.nth(i).inner_text() for i in range(outputs.count())]
+    # text_content, not inner_text: JupyterLab skips rendering cells scrolled out of view
+    # (content-visibility), and inner_text of an unrendered output is empty.
+    texts = [outputs.nth(i).text_content() for i in range(outputs.count())]
     errors = page.locator(
         '.jp-NotebookPanel .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
     )
-    return texts, [errors.nth(i).inner_text() for i in range(errors.count())]
+    return texts, [errors.nth(i).text_content() for i in range(errors.count())]
 
 
 @pytest.fixture(scope="module")
