@@ -282,7 +282,7 @@ attention_lstm_step_backward = Exercise(
         )
     ],
     diagnose=_diagnose_step_backward,
-    needs=("attention_lstm_step_forward", "attention_backward"),
+    needs=("attention_forward", "attention_backward", "attention_lstm_step_forward"),
 )
 
 Q_ALL = "all terms are on"
@@ -325,6 +325,11 @@ def _diagnose_seq_forward(report, refs):
     h = report.actual.get(Q_ALL, {}).get("h")
     if h is not None and np.shape(h) != refs[Q_ALL]["h"].shape:
         return "h holds every step's hidden state, (N, T, H), and weights every step's weights, (N, T, L)."
+    if {out for outs in report.bad.values() for out in outs} == {"weights"}:
+        return (
+            "h is right but the weights are not: keep every step's weights, (N, T, L), in the order of "
+            "the steps."
+        )
     if not report.failed(Q_ONE_STEP):
         return (
             "Right for one step, wrong for more: each step starts from the h and c the step before returned."
@@ -342,7 +347,7 @@ attention_lstm_forward = Exercise(
         for key, case in (("q_all", Q_ALL), ("q_one_step", Q_ONE_STEP), ("q_long", Q_LONG))
     ],
     diagnose=_diagnose_seq_forward,
-    needs=("attention_lstm_step_forward",),
+    needs=("attention_forward", "attention_lstm_step_forward"),
 )
 
 
@@ -383,7 +388,13 @@ attention_lstm_backward = Exercise(
         )
     ],
     diagnose=_diagnose_seq_backward,
-    needs=("attention_lstm_forward", "attention_lstm_step_backward"),
+    needs=(
+        "attention_forward",
+        "attention_backward",
+        "attention_lstm_step_forward",
+        "attention_lstm_step_backward",
+        "attention_lstm_forward",
+    ),
 )
 
 EXERCISES = [

@@ -115,6 +115,27 @@ ATTENTION_MUTANTS = [
         ("        hs.append(prev_h)", "        hs.append(prev_h)\n        prev_c = np.zeros_like(prev_c)"),
     ),
     mutant(
+        "attention_lstm_step_backward",
+        "dprev_c not scaled by the forget gate",
+        "The LSTM step's backward pass",
+        ("    dprev_c = dc * f\n    dx = da @ Wx.T", "    dprev_c = dc\n    dx = da @ Wx.T"),
+    ),
+    mutant(
+        "attention_lstm_forward",
+        "every step starts from h0",
+        "each step starts from the h and c",
+        (
+            "            x[:, t], prev_h, prev_c, regions, Wx, Wh, Wc, b, Wa",
+            "            x[:, t], h0, prev_c, regions, Wx, Wh, Wc, b, Wa",
+        ),
+    ),
+    mutant(
+        "attention_lstm_forward",
+        "the first step's weights kept for every step",
+        "every step's weights",
+        ("        ws.append(weights)", "        ws.append(ws[0] if ws else weights)"),
+    ),
+    mutant(
         "attention_lstm_backward",
         "the regions' gradient of one step only",
         "add up their gradients",
