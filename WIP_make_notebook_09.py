@@ -252,6 +252,42 @@ for row, i in enumerate(picked):
     plt.show()
 """)
 md("""
+## Where it looks, by kind of word
+
+Over all validation images: how much of its attention the model puts on the regions that hold an object
+(a region where at least 10 pixels are coloured rather than grey), while it writes each kind of word. If
+it looked anywhere at random, that share would be the fraction of regions that hold an object (the grey
+line).
+""")
+code("""
+# NBVAL_IGNORE_OUTPUT
+# (not compared: the weights depend on training)
+def object_regions(image):
+    # (16,) True where the region holds at least 10 coloured (not grey) pixels.
+    saturation = image.max(axis=2).astype(int) - image.min(axis=2)
+    return (saturation > 40).reshape(4, 16, 4, 16).sum(axis=(1, 3)).ravel() >= 10
+
+
+captions, weights = attending.sample(attention_data["val_features"], max_length=16, return_weights=True)
+share = {kind: [] for kind in (*WORD_KINDS, "other")}
+chance = []
+for i in range(len(captions)):
+    holds = object_regions(load_image(data["val_urls"][i]))
+    chance.append(holds.mean())
+    for t, word in enumerate(decode_captions(captions[i], data["idx_to_word"]).split()):
+        kind = next((k for k, words in WORD_KINDS.items() if word in words), "other")
+        share[kind].append(weights[i, t][holds].sum())
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.bar(list(share), [np.mean(v) for v in share.values()])
+ax.axhline(np.mean(chance), color="grey", ls="--", label="looking at random")
+ax.set(ylabel="attention on regions with an object", ylim=(0, 1))
+ax.legend()
+plt.show()
+for kind, values in share.items():
+    print(f"{kind:9s} {np.mean(values):.2f} of the attention on object regions ({len(values)} words)")
+print(f"at random {np.mean(chance):.2f}")
+""")
+md("""
 ## Questions to think about
 
 **Question 1.** The attention weights of a step are computed from $h_{t-1}$, before the word $x_t$ is read. What would change if they were computed from $h_t$ instead (Luong et al.'s order), and why might that be better or worse for captions?
