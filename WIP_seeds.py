@@ -13,7 +13,7 @@ two = [i for i, t in enumerate(truth) if len(t) == 3]; one = [i for i, t in enum
 for seed in [int(s) for s in sys.argv[1:]]:
     for name, model, d in (("lstm", CaptioningRNN(data["word_to_idx"], input_dim=512, wordvec_dim=64, hidden_dim=128, cell_type="lstm", seed=seed), data),
                            ("attention", AttentionCaptioningRNN(data["word_to_idx"], wordvec_dim=64, hidden_dim=128, seed=seed), ad)):
-        CaptioningSolver(model, d, update_rule="adam", optim_config={"learning_rate": 5e-3}, lr_decay=0.9, batch_size=100, num_epochs=3, verbose=False, seed=seed).train()
+        CaptioningSolver(model, d, update_rule="adam", optim_config={"learning_rate": 5e-3}, lr_decay=0.9, batch_size=100, num_epochs=int(__import__("os").environ.get("EPOCHS", "3")), verbose=False, seed=seed).train()
         said = [scene_meaning(c) for c in decode_captions(model.sample(d["val_features"], max_length=16), data["idx_to_word"])]
         acc = lambda idx: np.mean([said[i] == truth[i] for i in idx])
         print(seed, name, round(model_bleu(model, d)["BLEU-4"], 4), round(acc(range(500)), 3), round(acc(one), 3), round(acc(two), 3), flush=True)
