@@ -72,8 +72,9 @@ def kneser_ney_probabilities(train_ids, val_ids, n, V):
     p = np.full(len(val_ids) - n + 1, 1.0 / V)
     for m in range(1, n + 1):
         grams = ngram_codes(val_ids[n - m :], m, V)  # the last m characters of every scored n-gram
-        keys, counts = np.unique(ngram_codes(train_ids, m, V), return_counts=True)
-        if m < n:  # continuation counts: distinct characters seen before the m-gram
+        if m == n:  # the highest order counts occurrences
+            keys, counts = np.unique(ngram_codes(train_ids, m, V), return_counts=True)
+        else:  # the lower ones count continuations: distinct characters seen before the m-gram
             longer = np.unique(ngram_codes(train_ids, m + 1, V))
             keys, counts = np.unique(longer % V**m, return_counts=True)
         n1, n2 = np.sum(counts == 1), np.sum(counts == 2)
