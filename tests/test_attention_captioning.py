@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from solutions.attention_captioning import AttentionCaptioningRNN, attention_features
+from solutions.attention_captioning import AttentionCaptioningRNN, attention_features, mean_region_features
 from solutions.gradient_check import eval_numerical_gradient, normwise_rel_error
 
 WORDS = ["<NULL>", "<START>", "<END>", "a", "red", "blue", "circle", "square"]
@@ -11,21 +11,14 @@ W2I = {w: i for i, w in enumerate(WORDS)}
 
 
 def model(**kw):
-    dims = {
-        "input_dim": 5,
-        "num_regions": 3,
-        "region_dim": 2,
-        "wordvec_dim": 4,
-        "hidden_dim": 6,
-        "dtype": np.float64,
-    }
+    dims = {"num_regions": 3, "region_dim": 2, "wordvec_dim": 4, "hidden_dim": 6, "dtype": np.float64}
     return AttentionCaptioningRNN(W2I, **{**dims, **kw})
 
 
 def test_the_whole_models_gradient_matches_a_numeric_one():
     m = model(seed=1)
     rng = np.random.RandomState(0)
-    features = rng.randn(2, 5 + 3 * 2)
+    features = rng.randn(2, 3, 2)
     captions = np.array([[1, 3, 4, 6, 2, 0], [1, 3, 5, 7, 2, 2]])
     loss, grads = m.loss(features, captions)
     for name in m.params:
@@ -33,20 +26,30 @@ def test_the_whole_models_gradient_matches_a_numeric_one():
         assert normwise_rel_error(grads[name], numeric) < 1e-6, name
 
 
-def test_features_are_the_global_ones_then_the_regions():
-    data = {f"{s}_features": np.ones((2, 5)) * i for i, s in enumerate(["train", "val"])}
-    data.update({f"{s}_regions": np.arange(12.0).reshape(2, 3, 2) for s in ("train", "val")})
-    packed = attention_features(data)
-    assert packed["train_features"].shape == (2, 11)
-    image, regions = model().split_features(packed["val_features"])
-    assert np.all(image == 1) and np.array_equal(regions, data["val_regions"])
-    with pytest.raises(ValueError, match="should have 11 columns.*attention_features"):
+def test_the_attention_model_reads_the_regions_and_the_baseline_their_mean():
+    data = {f"{s}_features": np.ones((2, 5)) for s in ("train", "val")}
+    data.update(
+        {f"{s}_regions": np.arange(12.0).reshape(2, 3, 2) + i for i, s in enumerate(["train", "val"])}
+    )
+    assert np.array_equal(attention_features(data)["val_features"], data["val_regions"])
+    assert np.array_equal(mean_region_features(data)["train_features"], [[2, 3], [8, 9]])
+    with pytest.raises(ValueError, match=r"regions of shape \(N, 3, 2\).*attention_features"):
         model().loss(np.zeros((2, 5)), np.array([[1, 2], [1, 2]]))
+
+
+def test_h0_starts_from_the_mean_region():
+    m = model(seed=3)
+    regions = np.random.RandomState(0).randn(2, 3, 2)
+    shuffled = regions[:, [2, 0, 1]]
+    m.params["Wa"][:] = 0  # uniform attention: the order of the regions then cannot matter anywhere
+    assert np.allclose(m.sample(regions, 4), m.sample(shuffled, 4))
+    loss = m.loss(regions, np.array([[1, 3, 4, 2], [1, 5, 7, 2]]))[0]
+    assert np.isclose(loss, m.loss(shuffled, np.array([[1, 3, 4, 2], [1, 5, 7, 2]]))[0])
 
 
 def test_sampling_returns_where_the_model_looked():
     m = model(seed=2)
-    captions, weights = m.sample(np.random.RandomState(1).randn(4, 11), max_length=5, return_weights=True)
+    captions, weights = m.sample(np.random.RandomState(1).randn(4, 3, 2), max_length=5, return_weights=True)
     assert captions.shape == (4, 5) and weights.shape == (4, 5, 3)
     written = captions != 0
     assert np.allclose(weights[written].sum(axis=1), 1)
