@@ -7,9 +7,8 @@ The attention LSTM is the one of attention_layers.py: at every step the previous
 where to look, and the context it sees enters the gates. As in Xu et al. (2015), the initial state comes
 from the mean of the regions: a summary of what is in the image, but not of where.
 
-The same CaptioningSolver trains it: attention_features(data) puts the regions where the solver looks
-for features. mean_region_features(data) gives a plain captioner the same summary h0 starts from, so
-the two can be compared fairly (notebook 9).
+The same CaptioningSolver trains it: attention_features(data) puts the regions, each with its position
+in the grid, where the solver looks for features.
 
 Shapes: N images, L regions of dimension R, T tokens, W word vector dimension, H hidden units, V words.
 """
@@ -27,29 +26,44 @@ from .rnn_layers import (
 from .shapes import expect_indices, expect_shapes
 
 
+def region_positions(num_regions):
+    """Where each region of a square grid is: (L, 2), its row and column scaled to [-1, 1].
+
+    Region l is row l // side, column l % side of the grid (side = sqrt(L)), as load_coco_data stores them.
+    """
+    side = int(round(np.sqrt(num_regions)))
+    if side * side != num_regions:
+        raise ValueError(f"region_positions: the regions should form a square grid, got {num_regions}")
+    row, column = np.divmod(np.arange(num_regions), side)
+    return np.stack([row, column], axis=1) * (2 / max(side - 1, 1)) - 1
+
+
 def attention_features(data):
-    """data from load_coco_data(spatial=True), with each split's features replaced by its regions (N, L, R)."""
-    return {**data, **{f"{split}_features": data[f"{split}_regions"] for split in ("train", "val")}}
+    """data from load_coco_data(spatial=True), each split's features replaced by its regions, each
+    followed by its position: (N, L, R + 2).
 
-
-def mean_region_features(data):
-    """data from load_coco_data(spatial=True), with each split's features replaced by the mean of its
-    regions (N, R): what the image holds, without where."""
-    return {
-        **data,
-        **{f"{split}_features": data[f"{split}_regions"].mean(axis=1) for split in ("train", "val")},
-    }
+    A context is a weighted average of what the regions hold; without their positions it could not say
+    where the model looked."""
+    out = dict(data)
+    for split in ("train", "val"):
+        regions = data[f"{split}_regions"]
+        N, L, _ = regions.shape
+        positions = np.broadcast_to(region_positions(L), (N, L, 2))
+        out[f"{split}_features"] = np.concatenate([regions, positions], axis=2).astype(regions.dtype)
+    return out
 
 
 class AttentionCaptioningRNN:
-    """Parameters: W_proj (R, H), b_proj (H,) map the mean region to h0; W_embed (V, W); the attention
+    """Regions of R = 18 numbers by default: the data set's 16, then the region's row and column.
+
+    Parameters: W_proj (R, H), b_proj (H,) map the mean region to h0; W_embed (V, W); the attention
     LSTM's Wx (W, 4H), Wh (H, 4H), Wc (R, 4H), b (4H,), Wa (H, R); W_vocab (H, V), b_vocab (V,)."""
 
     def __init__(
         self,
         word_to_idx,
         num_regions=16,
-        region_dim=16,
+        region_dim=18,
         wordvec_dim=64,
         hidden_dim=128,
         dtype=np.float32,
@@ -118,8 +132,8 @@ class AttentionCaptioningRNN:
         return loss, grads
 
     def sample(self, features, max_length=30, return_weights=False):
-        """Greedy captions (N, max_length) from the regions (N, L, R), as CaptioningRNN.sample; with return_weights, also where the
-        model looked while writing each word: weights (N, max_length, L)."""
+        """Greedy captions (N, max_length) from the regions (N, L, R), as CaptioningRNN.sample; with
+        return_weights, also where the model looked while writing each word: weights (N, max_length, L)."""
         regions = self._regions(features)
         p = self.params
         N = len(regions)

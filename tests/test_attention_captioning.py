@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from solutions.attention_captioning import AttentionCaptioningRNN, attention_features, mean_region_features
+from solutions.attention_captioning import AttentionCaptioningRNN, attention_features, region_positions
 from solutions.gradient_check import eval_numerical_gradient, normwise_rel_error
 
 WORDS = ["<NULL>", "<START>", "<END>", "a", "red", "blue", "circle", "square"]
@@ -26,13 +26,16 @@ def test_the_whole_models_gradient_matches_a_numeric_one():
         assert normwise_rel_error(grads[name], numeric) < 1e-6, name
 
 
-def test_the_attention_model_reads_the_regions_and_the_baseline_their_mean():
-    data = {f"{s}_features": np.ones((2, 5)) for s in ("train", "val")}
-    data.update(
-        {f"{s}_regions": np.arange(12.0).reshape(2, 3, 2) + i for i, s in enumerate(["train", "val"])}
-    )
-    assert np.array_equal(attention_features(data)["val_features"], data["val_regions"])
-    assert np.array_equal(mean_region_features(data)["train_features"], [[2, 3], [8, 9]])
+def test_the_regions_carry_their_row_and_column():
+    assert np.array_equal(region_positions(4), [[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    assert np.allclose(region_positions(16)[6], [-1 / 3, 1 / 3])  # row 1, column 2 of the 4 x 4 grid
+    with pytest.raises(ValueError, match="square grid"):
+        region_positions(6)
+    data = {f"{s}_regions": np.arange(24.0).reshape(2, 4, 3) + i for i, s in enumerate(["train", "val"])}
+    features = attention_features(data)["val_features"]
+    assert features.shape == (2, 4, 5)
+    assert np.array_equal(features[..., :3], data["val_regions"])
+    assert np.array_equal(features[1, :, 3:], region_positions(4))
     with pytest.raises(ValueError, match=r"regions of shape \(N, 3, 2\).*attention_features"):
         model().loss(np.zeros((2, 5)), np.array([[1, 2], [1, 2]]))
 
