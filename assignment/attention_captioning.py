@@ -1,17 +1,16 @@
 """An image captioner that attends over the image's regions while it writes (provided, notebook 9).
 
-    global features --affine--> h0
+    mean of the regions --affine--> h0
     <START> w1 w2 ... --embedding--> attention LSTM, looking at the regions every step --affine--> scores
 
 The attention LSTM is the one of attention_layers.py: at every step the previous hidden state chooses
-where to look, and the context it sees enters the gates.
+where to look, and the context it sees enters the gates. As in Xu et al. (2015), the initial state comes
+from the mean of the regions: a summary of what is in the image, but not of where.
 
-The same CaptioningSolver trains it. The solver hands a model one array of image features per
-minibatch, so this model's "features" are the global features followed by the flattened regions,
-(N, D + L * R); attention_features(data) builds that data dict from load_coco_data(spatial=True).
+The same CaptioningSolver trains it: attention_features(data) puts the regions, each with its position
+in the grid, where the solver looks for features.
 
-Shapes: N images, D global feature dimension, L regions of dimension R, T tokens, W word vector
-dimension, H hidden units, V words.
+Shapes: N images, L regions of dimension R, T tokens, W word vector dimension, H hidden units, V words.
 """
 
 import numpy as np
@@ -27,27 +26,44 @@ from .rnn_layers import (
 from .shapes import expect_indices, expect_shapes
 
 
+def region_positions(num_regions):
+    """Where each region of a square grid is: (L, 2), its row and column scaled to [-1, 1].
+
+    Region l is row l // side, column l % side of the grid (side = sqrt(L)), as load_coco_data stores them.
+    """
+    side = int(round(np.sqrt(num_regions)))
+    if side * side != num_regions:
+        raise ValueError(f"region_positions: the regions should form a square grid, got {num_regions}")
+    row, column = np.divmod(np.arange(num_regions), side)
+    return np.stack([row, column], axis=1) * (2 / max(side - 1, 1)) - 1
+
+
 def attention_features(data):
-    """data from load_coco_data(spatial=True), with each split's features followed by its regions."""
+    """data from load_coco_data(spatial=True), each split's features replaced by its regions, each
+    followed by its position: (N, L, R + 2).
+
+    A context is a weighted average of what the regions hold; without their positions it could not say
+    where the model looked."""
     out = dict(data)
     for split in ("train", "val"):
         regions = data[f"{split}_regions"]
-        out[f"{split}_features"] = np.concatenate(
-            [data[f"{split}_features"], regions.reshape(len(regions), -1)], axis=1
-        )
+        N, L, _ = regions.shape
+        positions = np.broadcast_to(region_positions(L), (N, L, 2))
+        out[f"{split}_features"] = np.concatenate([regions, positions], axis=2).astype(regions.dtype)
     return out
 
 
 class AttentionCaptioningRNN:
-    """Parameters: W_proj (D, H), b_proj (H,) map the global features to h0; W_embed (V, W); the attention
+    """Regions of R = 18 numbers by default: the data set's 16, then the region's row and column.
+
+    Parameters: W_proj (R, H), b_proj (H,) map the mean region to h0; W_embed (V, W); the attention
     LSTM's Wx (W, 4H), Wh (H, 4H), Wc (R, 4H), b (4H,), Wa (H, R); W_vocab (H, V), b_vocab (V,)."""
 
     def __init__(
         self,
         word_to_idx,
-        input_dim=512,
         num_regions=16,
-        region_dim=16,
+        region_dim=18,
         wordvec_dim=64,
         hidden_dim=128,
         dtype=np.float32,
@@ -59,12 +75,12 @@ class AttentionCaptioningRNN:
         self.dtype = np.dtype(dtype)
         self.word_to_idx = word_to_idx
         self._null, self._start, self._end = (word_to_idx[w] for w in ("<NULL>", "<START>", "<END>"))
-        self.input_dim, self.num_regions, self.region_dim = input_dim, num_regions, region_dim
-        V, D, R, W, H = len(word_to_idx), input_dim, region_dim, wordvec_dim, hidden_dim
+        self.num_regions, self.region_dim = num_regions, region_dim
+        V, R, W, H = len(word_to_idx), region_dim, wordvec_dim, hidden_dim
         rng = np.random.RandomState(seed)
         p = {
             "W_embed": rng.randn(V, W) / 100,
-            "W_proj": rng.randn(D, H) / np.sqrt(D),
+            "W_proj": rng.randn(R, H) / np.sqrt(R),
             "b_proj": np.zeros(H),
             "Wx": rng.randn(W, 4 * H) / np.sqrt(W),
             "Wh": rng.randn(H, 4 * H) / np.sqrt(H),
@@ -76,33 +92,32 @@ class AttentionCaptioningRNN:
         }
         self.params = {k: v.astype(self.dtype) for k, v in p.items()}
 
-    def split_features(self, features):
-        """(global features (N, D), regions (N, L, R)) from the packed features (N, D + L * R)."""
-        features = np.asarray(features, dtype=self.dtype)
-        width = self.input_dim + self.num_regions * self.region_dim
-        expect_shapes("AttentionCaptioningRNN", features=(features, "N F"))
-        if features.shape[1] != width:
+    def _regions(self, features):
+        """The regions (N, L, R) as this model's dtype, refused with the expected shape otherwise."""
+        regions = np.asarray(features, dtype=self.dtype)
+        if regions.ndim != 3 or regions.shape[1:] != (self.num_regions, self.region_dim):
             raise ValueError(
-                f"AttentionCaptioningRNN: features should have {width} columns (the {self.input_dim} global "
-                f"features, then {self.num_regions} regions of {self.region_dim}; attention_features(data) "
-                f"builds them), got {features.shape[1]}"
+                f"AttentionCaptioningRNN: features should be regions of shape (N, {self.num_regions}, "
+                f"{self.region_dim}) (attention_features(data) puts them in place), got {regions.shape}"
             )
-        regions = features[:, self.input_dim :].reshape(len(features), self.num_regions, self.region_dim)
-        return features[:, : self.input_dim], regions
+        return regions
 
     def _cell(self):
         p = self.params
         return [p["Wx"], p["Wh"], p["Wc"], p["b"], p["Wa"]]
 
     def loss(self, features, captions):
-        """Loss and gradients as CaptioningRNN.loss; features (N, D + L * R) as attention_features builds."""
-        image, regions = self.split_features(features)
-        expect_shapes("AttentionCaptioningRNN.loss", captions=(captions, "N T", "int"))
+        """Loss and gradients as CaptioningRNN.loss; features are the regions (N, L, R)."""
+        regions = self._regions(features)
+        expect_shapes(
+            "AttentionCaptioningRNN.loss", features=(regions, "N L R"), captions=(captions, "N T", "int")
+        )
         expect_indices("AttentionCaptioningRNN.loss", "captions", captions, len(self.word_to_idx), "V")
         p = self.params
         captions_in, captions_out = captions[:, :-1], captions[:, 1:]
         mask = captions_out != self._null
-        h0 = image @ p["W_proj"] + p["b_proj"]
+        mean_region = regions.mean(axis=1)
+        h0 = mean_region @ p["W_proj"] + p["b_proj"]
         x, embed_cache = word_embedding_forward(captions_in, p["W_embed"])
         h, _, cell_cache = attention_lstm_forward(x, h0, regions, *self._cell())
         scores, scores_cache = temporal_affine_forward(h, p["W_vocab"], p["b_vocab"])
@@ -112,17 +127,17 @@ class AttentionCaptioningRNN:
         dx, dh0, _, *dcell = attention_lstm_backward(dh, cell_cache)  # regions are data: no update
         grads.update(zip(["Wx", "Wh", "Wc", "b", "Wa"], dcell, strict=True))
         grads["W_embed"] = word_embedding_backward(dx, embed_cache)
-        grads["W_proj"] = image.T @ dh0
+        grads["W_proj"] = mean_region.T @ dh0
         grads["b_proj"] = dh0.sum(axis=0)
         return loss, grads
 
     def sample(self, features, max_length=30, return_weights=False):
-        """Greedy captions (N, max_length) as CaptioningRNN.sample; with return_weights, also where the
-        model looked while writing each word: weights (N, max_length, L)."""
-        image, regions = self.split_features(features)
+        """Greedy captions (N, max_length) from the regions (N, L, R), as CaptioningRNN.sample; with
+        return_weights, also where the model looked while writing each word: weights (N, max_length, L)."""
+        regions = self._regions(features)
         p = self.params
-        N = len(image)
-        h = image @ p["W_proj"] + p["b_proj"]
+        N = len(regions)
+        h = regions.mean(axis=1) @ p["W_proj"] + p["b_proj"]
         c = np.zeros_like(h)
         word = np.full(N, self._start)
         captions = np.full((N, max_length), self._null, dtype=np.int32)
