@@ -45,7 +45,7 @@ def attention_forward(h, regions, Wa):
     ### BEGIN SOLUTION
     R = regions.shape[2]
     q = h @ Wa
-    scores = np.einsum("nlr,nr->nl", regions, q) / np.sqrt(R)
+    scores = np.einsum("nlr,nr->nl", regions, q) / R**0.5  # a Python float keeps float32 as float32
     exp = np.exp(scores - scores.max(axis=1, keepdims=True))
     weights = exp / exp.sum(axis=1, keepdims=True)
     context = np.einsum("nl,nlr->nr", weights, regions)
@@ -75,8 +75,8 @@ def attention_backward(dcontext, cache):
     R = regions.shape[2]
     dweights = np.einsum("nr,nlr->nl", dcontext, regions)
     dscores = weights * (dweights - np.sum(weights * dweights, axis=1, keepdims=True))
-    dq = np.einsum("nl,nlr->nr", dscores, regions) / np.sqrt(R)
-    dregions = weights[:, :, None] * dcontext[:, None, :] + dscores[:, :, None] * q[:, None, :] / np.sqrt(R)
+    dq = np.einsum("nl,nlr->nr", dscores, regions) / R**0.5
+    dregions = weights[:, :, None] * dcontext[:, None, :] + dscores[:, :, None] * q[:, None, :] / R**0.5
     dh = dq @ Wa.T
     dWa = h.T @ dq
     ### END SOLUTION

@@ -133,3 +133,18 @@ def test_the_attention_lstm_agrees_with_pytorch_autograd(sizes):
     assert normwise_rel_error(weights, tw.detach().numpy()) < 1e-10
     for name, grad in zip(names, ours, strict=True):
         assert normwise_rel_error(grad, tensors[name].grad.numpy()) < 1e-10, name
+
+
+def test_float32_stays_float32_in_every_output():
+    # The captioner trains in float32; one float64 scalar in the formulas made every step float64 and
+    # twice as slow (NumPy 2 does not demote a NumPy float64 scalar to an array's float32).
+    v = {name: value.astype(np.float32) for name, value in inputs().items()}
+    x0, c0 = v["x"][:, 0], v["c"]
+    weights = [v[name] for name in ("Wx", "Wh", "Wc", "b", "Wa")]
+    (context, alpha), cache = attention_forward(v["h0"], v["regions"], v["Wa"])
+    outputs = [context, alpha, *attention_backward(context, cache)]
+    *step, cache = attention_lstm_step_forward(x0, v["h0"], c0, v["regions"], *weights)
+    outputs += [*step, *attention_lstm_step_backward(step[0], step[1], cache)]
+    *sequence, cache = attention_lstm_forward(v["x"], v["h0"], v["regions"], *weights)
+    outputs += [*sequence, *attention_lstm_backward(v["dh"], cache)]
+    assert [out.dtype for out in outputs] == [np.float32] * len(outputs)

@@ -173,7 +173,7 @@ def write_speed_reference(measured, machine_lines, path=speed.REFERENCE_FILE):
     print(f"(the reference ratios the speed line quotes: {path})")
 
 
-ATTENTION_SHAPE = (100, 16, 64, 128, 16, 16)  # N, T, D, H, L, R: notebook 9's captioner
+ATTENTION_SHAPE = (100, 16, 64, 128, 16, 18)  # N, T, D, H, L, R: notebook 9's captioner
 
 
 def _attend(module, args, dh):
