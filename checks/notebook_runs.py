@@ -31,7 +31,12 @@ _TIMED_OUT = re.compile(r"Cell (\d+): Timeout of")  # nbval's report of a cell i
 # both BLAS threads of a busy machine: those notebooks' cells get TRAINING_CELL_TIMEOUT, so that a
 # student's layers 5x slower than the reference still finish. A cell can hang here only when every
 # exercise passed its own time-limited check. `make check TIMEOUT=...` scales both limits.
-TRAINING = {"05_image_captioning", "07_char_language_model", "08_counting_lstm_vs_gru"}
+TRAINING = {
+    "05_image_captioning",
+    "07_char_language_model",
+    "08_counting_lstm_vs_gru",
+    "09_attention_captioning",
+}
 CELL_TIMEOUT = 300
 TRAINING_CELL_TIMEOUT = 1800
 

@@ -1,10 +1,17 @@
 """Every exercise of the course, in course order (by notebook), and where each is practised."""
 
-from . import captioning, char_lm, gru, lstm, rnn
+from . import attention, captioning, char_lm, gru, lstm, rnn
 
 # Sorted by notebook; within a notebook, in the order the notebook asks for them.
 EXERCISES = sorted(
-    [*rnn.EXERCISES, *lstm.EXERCISES, *gru.EXERCISES, *captioning.EXERCISES, *char_lm.EXERCISES],
+    [
+        *rnn.EXERCISES,
+        *lstm.EXERCISES,
+        *gru.EXERCISES,
+        *captioning.EXERCISES,
+        *char_lm.EXERCISES,
+        *attention.EXERCISES,
+    ],
     key=lambda e: e.notebook,
 )
 

@@ -198,3 +198,24 @@ def test_the_captioner_refuses_bad_captions_and_features(package):
 @pytest.mark.parametrize("max_length", [-1, 0, 2.5, "10"])
 def test_the_captioner_refuses_a_max_length_that_is_not_a_positive_whole_number(package, max_length):
     refused(lambda: captioner(package).sample(randn(N, D), max_length=max_length), ValueError, "max_length")
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_attention_arguments_of_the_wrong_shape_or_kind_are_refused(package):
+    layers = module(package, "attention_layers")
+    L, R = 7, 3
+    h, regions, Wa = randn(N, H), randn(N, L, R, seed=1), randn(H, R, seed=2)
+    refused(lambda: layers.attention_forward(h, regions[0], Wa), ValueError, "attention_forward", "regions")
+    refused(lambda: layers.attention_forward(h, regions, Wa.T), ValueError, "attention_forward", "Wa")
+    refused(lambda: layers.attention_forward(h, regions.tolist(), Wa), TypeError, "NumPy array")
+    refused(lambda: layers.attention_forward(h.astype(int), regions, Wa), TypeError, "floating-point")
+    x, c = randn(N, D, seed=3), randn(N, H, seed=4)
+    Wx, Wh, Wc, b = randn(D, 4 * H), randn(H, 4 * H), randn(R, 4 * H), randn(4 * H)
+    refused(
+        lambda: layers.attention_lstm_step_forward(x, h, c, regions, Wx, Wh, randn(R, 3 * H), b, Wa),
+        ValueError,
+        "Wc",
+    )
+    refused(
+        lambda: layers.attention_lstm_forward(randn(N, 0, D), h, regions, Wx, Wh, Wc, b, Wa), ValueError, "x"
+    )

@@ -10,6 +10,7 @@ from checks.notebook import format_report
 from checks.registry import BY_NAME, EXERCISES, find
 from tests.helpers import import_fresh, make_package, module_for, run_check_cli
 from tests.mutants import MUTANTS as RNN_MUTANTS
+from tests.mutants_attention import ATTENTION_MUTANTS
 from tests.mutants_captioning import CAPTIONING_MUTANTS
 from tests.mutants_captioning import TEMPLATES as CAPTIONING_TEMPLATES
 from tests.mutants_char_lm import CHAR_LM_MUTANTS
@@ -17,7 +18,7 @@ from tests.mutants_gated import GATED_MUTANTS
 from tests.mutants_gated import TEMPLATES as GATED_TEMPLATES
 
 REFERENCES = load_references()
-MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS + CHAR_LM_MUTANTS
+MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS + CHAR_LM_MUTANTS + ATTENTION_MUTANTS
 TEMPLATES = GATED_TEMPLATES + CAPTIONING_TEMPLATES
 
 
@@ -58,7 +59,8 @@ def wrong_dependents(tmp_path, mutant):
 BREAKS_DEPENDENTS = {
     "rnn_step_forward", "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_forward",
     "lstm_backward", "gru_step_forward", "gru_forward", "word_embedding_forward",
-    "word_embedding_backward", "temporal_softmax_loss",
+    "word_embedding_backward", "temporal_softmax_loss", "attention_forward", "attention_backward",
+    "attention_lstm_step_forward", "attention_lstm_step_backward", "attention_lstm_forward",
 }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ ALT = {
     "rnn_layers": (Path(__file__).parent / "alt_rnn_layers.py").read_text(),
     "captioning_rnn": alternative_source((SOLUTIONS / "captioning_rnn.py").read_text()),
     "char_lm": alt_char_lm.alternative_source((SOLUTIONS / "char_lm.py").read_text()),
+    "attention_layers": (Path(__file__).parent / "alt_attention_layers.py").read_text(),
 }
 
 

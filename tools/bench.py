@@ -173,6 +173,57 @@ def write_speed_reference(measured, machine_lines, path=speed.REFERENCE_FILE):
     print(f"(the reference ratios the speed line quotes: {path})")
 
 
+ATTENTION_SHAPE = (100, 16, 64, 128, 16, 18)  # N, T, D, H, L, R: notebook 9's captioner
+
+
+def _attend(module, args, dh):
+    h, _, cache = module.attention_lstm_forward(*args)
+    module.attention_lstm_backward(dh, cache)
+
+
+def _plain_lstm(lstm, args, dh):
+    h, cache = lstm.lstm_forward(*args)
+    lstm.lstm_backward(dh, cache)
+
+
+def attention_lines(package, quick):
+    """The attention LSTM's forward + backward against the plain LSTM's at notebook 9's shape."""
+    N, T, D, H, L, R = ATTENTION_SHAPE
+    lines = [
+        "",
+        f"Attention LSTM (notebook 9), forward + backward at (N, T, D, H, L, R) = {ATTENTION_SHAPE}:",
+        "",
+        "| implementation | dtype | median ms | x the plain LSTM (solutions) |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    lstm = importlib.import_module("solutions.rnn_layers")
+    modules = {"solutions": importlib.import_module("solutions.attention_layers")}
+    try:
+        student = importlib.import_module(f"{package}.attention_layers")
+        rng = np.random.RandomState(0)
+        student.attention_forward(rng.randn(1, 2), rng.randn(1, 3, 2), rng.randn(2, 2))
+        modules[package] = student
+    except Exception:  # not written yet, or broken: only a working implementation is timed
+        pass
+    for dtype in (np.float64, np.float32):
+        rng = np.random.RandomState(0)
+        x, h0 = rng.randn(N, T, D).astype(dtype), rng.randn(N, H).astype(dtype)
+        regions, dh = rng.randn(N, L, R).astype(dtype), rng.randn(N, T, H).astype(dtype)
+        weights = [
+            0.1 * rng.randn(*shape) for shape in ((D, 4 * H), (H, 4 * H), (R, 4 * H), (4 * H,), (H, R))
+        ]
+        Wx, Wh, Wc, b, Wa = (w.astype(dtype) for w in weights)
+        args = (x, h0, regions, Wx, Wh, Wc, b, Wa)
+        runs = {name: functools.partial(_attend, module, args, dh) for name, module in modules.items()}
+        runs["plain LSTM"] = functools.partial(_plain_lstm, lstm, (x, h0, Wx, Wh, b), dh)
+        times = speed.paired_times(runs, 3 if quick else 11, lead_in=0 if quick else 1)
+        for name in modules:
+            ratio = speed.median_ratio(times[name], times["plain LSTM"])
+            ms = 1e3 * statistics.median(times[name])
+            lines.append(f"| {name} | {np.dtype(dtype).name} | {ms:.2f} | {ratio:.2f} |")
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
@@ -243,6 +294,7 @@ def main(argv=None):
                     f"{1e3 * median['matmul floor']:.2f} | - | 1.00 | - |"
                 )
                 print(lines[-1], flush=True)
+    lines += attention_lines(args.package, args.quick)
     text = "\n".join(lines + [""] + notes) + "\n"
     if not args.quick and "char LM" in args.shapes:
         write_speed_reference(reference_ratios(args.cells), lines[:2])
