@@ -7,8 +7,10 @@ The attention LSTM is the one of attention_layers.py: at every step the previous
 where to look, and the context it sees enters the gates. As in Xu et al. (2015), the initial state comes
 from the mean of the regions: a summary of what is in the image, but not of where.
 
-The same CaptioningSolver trains it: attention_features(data) puts the regions, each with its position
-in the grid, where the solver looks for features.
+It is a CaptioningRNN whose cell is the attention LSTM: its loss and sample are CaptioningRNN's (yours,
+from notebook 5), handed this cell through _cell_functions, _cell_params and _step. The same
+CaptioningSolver trains it: attention_features(data) puts the regions, each with its position in the
+grid, where the solver looks for features.
 
 Shapes: N images, L regions of dimension R, T tokens, W word vector dimension, H hidden units, V words.
 """
@@ -16,14 +18,7 @@ Shapes: N images, L regions of dimension R, T tokens, W word vector dimension, H
 import numpy as np
 
 from .attention_layers import attention_lstm_backward, attention_lstm_forward, attention_lstm_step_forward
-from .rnn_layers import (
-    temporal_affine_backward,
-    temporal_affine_forward,
-    temporal_softmax_loss,
-    word_embedding_backward,
-    word_embedding_forward,
-)
-from .shapes import expect_indices, expect_shapes
+from .captioning_rnn import CaptioningRNN
 
 
 def region_positions(num_regions):
@@ -53,11 +48,12 @@ def attention_features(data):
     return out
 
 
-class AttentionCaptioningRNN:
+class AttentionCaptioningRNN(CaptioningRNN):
     """Regions of R = 18 numbers by default: the data set's 16, then the region's row and column.
 
-    Parameters: W_proj (R, H), b_proj (H,) map the mean region to h0; W_embed (V, W); the attention
-    LSTM's Wx (W, 4H), Wh (H, 4H), Wc (R, 4H), b (4H,), Wa (H, R); W_vocab (H, V), b_vocab (V,)."""
+    Parameters: CaptioningRNN's for an LSTM with D = R (W_proj maps the mean region to h0), and the
+    attention LSTM's Wc (R, 4H) and Wa (H, R).
+    """
 
     def __init__(
         self,
@@ -69,30 +65,17 @@ class AttentionCaptioningRNN:
         dtype=np.float32,
         seed=0,
     ):
-        missing = [w for w in ("<NULL>", "<START>", "<END>") if w not in word_to_idx]
-        if missing:
-            raise ValueError(f"word_to_idx needs the special words <NULL>, <START>, <END>; missing {missing}")
-        self.dtype = np.dtype(dtype)
-        self.word_to_idx = word_to_idx
-        self._null, self._start, self._end = (word_to_idx[w] for w in ("<NULL>", "<START>", "<END>"))
+        super().__init__(word_to_idx, region_dim, wordvec_dim, hidden_dim, "lstm", dtype, seed)
+        self.cell_type = "attention lstm"
         self.num_regions, self.region_dim = num_regions, region_dim
-        V, R, W, H = len(word_to_idx), region_dim, wordvec_dim, hidden_dim
-        rng = np.random.RandomState(seed)
-        p = {
-            "W_embed": rng.randn(V, W) / 100,
-            "W_proj": rng.randn(R, H) / np.sqrt(R),
-            "b_proj": np.zeros(H),
-            "Wx": rng.randn(W, 4 * H) / np.sqrt(W),
-            "Wh": rng.randn(H, 4 * H) / np.sqrt(H),
-            "Wc": rng.randn(R, 4 * H) / np.sqrt(R),
-            "b": np.zeros(4 * H),
-            "Wa": rng.randn(H, R) / np.sqrt(H),
-            "W_vocab": rng.randn(H, V) / np.sqrt(H),
-            "b_vocab": np.zeros(V),
-        }
-        self.params = {k: v.astype(self.dtype) for k, v in p.items()}
+        rng = np.random.RandomState(seed + 1)
+        H, R = hidden_dim, region_dim
+        self.params["Wc"] = (rng.randn(R, 4 * H) / np.sqrt(R)).astype(self.dtype)
+        self.params["Wa"] = (rng.randn(H, R) / np.sqrt(H)).astype(self.dtype)
+        self._regions = None  # what the cell looks at, set by loss and sample for one call
+        self._looked = []  # the attention weights of every step sample took
 
-    def _regions(self, features):
+    def _regions_of(self, features):
         """The regions (N, L, R) as this model's dtype, refused with the expected shape otherwise."""
         regions = np.asarray(features, dtype=self.dtype)
         if regions.ndim != 3 or regions.shape[1:] != (self.num_regions, self.region_dim):
@@ -102,54 +85,52 @@ class AttentionCaptioningRNN:
             )
         return regions
 
-    def _cell(self):
+    # The cell CaptioningRNN's loss and sample run: the regions come first, like a parameter of the
+    # cell, because attention_lstm_forward takes them there; their gradient is dropped (they are data).
+    def _cell_params(self):
         p = self.params
-        return [p["Wx"], p["Wh"], p["Wc"], p["b"], p["Wa"]]
+        return [self._regions, p["Wx"], p["Wh"], p["Wc"], p["b"], p["Wa"]]
+
+    def _cell_param_names(self):
+        return ["regions", "Wx", "Wh", "Wc", "b", "Wa"]
+
+    def _cell_functions(self):
+        def forward(x, h0, *cell):
+            h, _, cache = attention_lstm_forward(x, h0, *cell)  # training needs no weights
+            return h, cache
+
+        return forward, attention_lstm_backward
+
+    def _step(self, x, prev_h, prev_c):
+        prev_c = np.zeros_like(prev_h) if prev_c is None else prev_c
+        next_h, next_c, weights, _ = attention_lstm_step_forward(x, prev_h, prev_c, *self._cell_params())
+        self._looked.append(weights)
+        return next_h, next_c
 
     def loss(self, features, captions):
-        """Loss and gradients as CaptioningRNN.loss; features are the regions (N, L, R)."""
-        regions = self._regions(features)
-        expect_shapes(
-            "AttentionCaptioningRNN.loss", features=(regions, "N L R"), captions=(captions, "N T", "int")
-        )
-        expect_indices("AttentionCaptioningRNN.loss", "captions", captions, len(self.word_to_idx), "V")
-        p = self.params
-        captions_in, captions_out = captions[:, :-1], captions[:, 1:]
-        mask = captions_out != self._null
-        mean_region = regions.mean(axis=1)
-        h0 = mean_region @ p["W_proj"] + p["b_proj"]
-        x, embed_cache = word_embedding_forward(captions_in, p["W_embed"])
-        h, _, cell_cache = attention_lstm_forward(x, h0, regions, *self._cell())
-        scores, scores_cache = temporal_affine_forward(h, p["W_vocab"], p["b_vocab"])
-        loss, dscores = temporal_softmax_loss(scores, captions_out, mask)
-        grads = {}
-        dh, grads["W_vocab"], grads["b_vocab"] = temporal_affine_backward(dscores, scores_cache)
-        dx, dh0, _, *dcell = attention_lstm_backward(dh, cell_cache)  # regions are data: no update
-        grads.update(zip(["Wx", "Wh", "Wc", "b", "Wa"], dcell, strict=True))
-        grads["W_embed"] = word_embedding_backward(dx, embed_cache)
-        grads["W_proj"] = mean_region.T @ dh0
-        grads["b_proj"] = dh0.sum(axis=0)
+        """Loss and gradients as CaptioningRNN.loss; features are the regions (N, L, R), and h0 comes
+        from their mean."""
+        self._regions = self._regions_of(features)
+        try:
+            loss, grads = super().loss(self._regions.mean(axis=1), captions)
+        finally:
+            self._regions = None
+        grads.pop("regions", None)
         return loss, grads
 
     def sample(self, features, max_length=30, return_weights=False):
         """Greedy captions (N, max_length) from the regions (N, L, R), as CaptioningRNN.sample; with
-        return_weights, also where the model looked while writing each word: weights (N, max_length, L)."""
-        regions = self._regions(features)
-        p = self.params
-        N = len(regions)
-        h = regions.mean(axis=1) @ p["W_proj"] + p["b_proj"]
-        c = np.zeros_like(h)
-        word = np.full(N, self._start)
-        captions = np.full((N, max_length), self._null, dtype=np.int32)
-        weights = np.zeros((N, max_length, self.num_regions), dtype=self.dtype)
-        done = np.zeros(N, dtype=bool)
-        for t in range(max_length):
-            h, c, weights[:, t], _ = attention_lstm_step_forward(
-                p["W_embed"][word], h, c, regions, *self._cell()
-            )
-            word = (h @ p["W_vocab"] + p["b_vocab"]).argmax(axis=1)
-            captions[:, t] = np.where(done, self._null, word)
-            done |= word == self._end
-            if done.all():
-                break
+        return_weights, also where the model looked while writing each word: weights (N, max_length, L),
+        zero after the last step taken."""
+        self._regions, self._looked = self._regions_of(features), []
+        try:
+            captions = super().sample(self._regions.mean(axis=1), max_length)
+            weights = np.zeros((len(captions), max_length, self.num_regions), dtype=self.dtype)
+            if self._looked:
+                weights[:, : len(self._looked)] = np.stack(self._looked, axis=1)
+        finally:
+            self._regions, self._looked = None, []
         return (captions, weights) if return_weights else captions
+
+    def beam_search(self, features, max_length=30, beam_size=3, length_penalty=0.0):
+        raise NotImplementedError("AttentionCaptioningRNN samples greedily only: call sample(features)")

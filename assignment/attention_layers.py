@@ -71,7 +71,8 @@ def attention_lstm_step_forward(x, prev_h, prev_c, regions, Wx, Wh, Wc, b, Wa):
 
     The previous hidden state chooses where to look; what it sees enters all four gates:
         (context, weights) = attention(prev_h, regions, Wa)
-        a = x @ Wx + prev_h @ Wh + context @ Wc + b, split in the order i, f, o, g as in lstm_step_forward
+        the gates read x @ Wx + prev_h @ Wh + context @ Wc + b, split in the order i, f, o, g
+        (as in lstm_step_forward)
         next_c = f * prev_c + i * g,  next_h = o * tanh(next_c)
 
     Inputs:

@@ -215,7 +215,7 @@ def _diagnose_step_forward(report, refs):
     if not report.failed(S_NO_CONTEXT):
         return (
             "Right when Wc = 0, wrong otherwise: the context enters all four gates, "
-            "a = x @ Wx + prev_h @ Wh + context @ Wc + b."
+            "the gates read x @ Wx + prev_h @ Wh + context @ Wc + b."
         )
     return "One LSTM step (lstm_step_forward's formulas) whose pre-activation also gets context @ Wc."
 

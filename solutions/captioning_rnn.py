@@ -93,6 +93,14 @@ class CaptioningRNN:
     def _cell_param_names(self):
         return ["Wx", "Wh", "bx", "bh"] if self.cell_type == "gru" else ["Wx", "Wh", "b"]
 
+    def _cell_functions(self):
+        """The cell over a whole sequence: forward(x, h0, *cell params) -> h, cache and
+        backward(dh, cache) -> dx, dh0, *gradients of the cell params. (Notebook 9's attention captioner
+        hands its own.)"""
+        forward = {"rnn": rnn_forward, "lstm": lstm_forward, "gru": gru_forward}[self.cell_type]
+        backward = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[self.cell_type]
+        return forward, backward
+
     def loss(self, features, captions):
         """Training loss and gradients for a minibatch of images and their captions.
 
@@ -121,12 +129,12 @@ class CaptioningRNN:
                 f"got shape {captions.shape}"
             )
         expect_indices("CaptioningRNN.loss", "captions", captions, len(self.word_to_idx), "V")
-        forward = {"rnn": rnn_forward, "lstm": lstm_forward, "gru": gru_forward}[self.cell_type]
-        backward = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[self.cell_type]
+        forward, backward = self._cell_functions()
         ### TODO: split captions into what the network reads and what it must predict; the mask is
         ### TODO: where the target is not <NULL> (self._null). Forward: h0 = features @ W_proj + b_proj,
         ### TODO: embed, run the cell (forward(x, h0, *self._cell_params())), temporal affine to scores,
-        ### TODO: temporal_softmax_loss. Then go back through the same layers in reverse order.
+        ### TODO: temporal_softmax_loss. Then go back through the same layers in reverse order; the cell's
+        ### TODO: gradients go in grads under the names self._cell_param_names().
         ### BEGIN SOLUTION
         p = self.params
         captions_in, captions_out = captions[:, :-1], captions[:, 1:]

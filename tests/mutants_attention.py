@@ -49,7 +49,7 @@ ATTENTION_MUTANTS = [
         "attention_forward",
         "scores not scaled by sqrt(R)",
         "divided by sqrt(R)",
-        ("/ np.sqrt(R)\n    exp", "\n    exp"),
+        (" / R**0.5  # a Python float keeps float32 as float32", ""),
     ),
     mutant(
         "attention_forward",
