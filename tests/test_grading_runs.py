@@ -61,9 +61,14 @@ def write_submission(folder, files, extra=None):
 
 
 SUBMISSIONS = {
-    "correct": lambda: solution_files("rnn_layers.py", "captioning_rnn.py", "char_lm.py"),
+    "correct": lambda: solution_files(
+        "rnn_layers.py", "captioning_rnn.py", "char_lm.py", "attention_layers.py"
+    ),
     "partial": lambda: solution_files("rnn_layers.py"),
-    "broken": lambda: {"captioning_rnn.py": "def loss(:\n", **solution_files("rnn_layers.py", "char_lm.py")},
+    "broken": lambda: {
+        "captioning_rnn.py": "def loss(:\n",
+        **solution_files("rnn_layers.py", "char_lm.py", "attention_layers.py"),
+    },
     "malicious": lambda: {"rnn_layers.py": forger_layers(), **MALICIOUS},
 }
 # What each should earn: the partial submission only its layers, the broken one all but captioning.

@@ -99,8 +99,9 @@ def test_the_leak_search_finds_solution_code(tmp_path):
     assert any("a solution marker" in f for f in found)
     assert any("the whole body of lstm_step_backward" in f for f in found)
     (tmp_path / "a.py").write_text("x = 1\n    dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)\n")
-    assert leaks(tmp_path, solution_bodies()) == [
-        "a.py: a line of lstm_step_backward: dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)"
+    assert leaks(tmp_path, solution_bodies()) == [  # the attention LSTM's step repeats the LSTM's line
+        "a.py: a line of attention_lstm_step_backward: dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)",
+        "a.py: a line of lstm_step_backward: dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)",
     ]
 
 
