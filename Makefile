@@ -70,7 +70,7 @@ release: setup
 	$(PY) -m tools.release
 
 autograder: setup
-	$(PY) -m tools.autograder
+	$(PY) -m grading.autograder
 
 grade: setup data
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }

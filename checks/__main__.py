@@ -6,9 +6,6 @@
     python -m checks --package DIR      check another package directory (e.g. solutions)
     python -m checks --timeout 120      allow each exercise 120 s (and each notebook cell twice its limit)
     python -m checks --json             the same verdicts as JSON on stdout, with points (checks.points)
-    python -m checks --grading --solutions DIR --json
-                                        for a grade: no verdict cache, every output compared in this
-                                        process, plus hidden variants with fresh inputs (checks.grading)
 
 The student's code never runs in this process: each exercise is checked in a worker process
 (``checks.worker``), so an exit(), an endless loop, a crash or a flood of output becomes a verdict
@@ -22,15 +19,13 @@ import contextlib
 import io
 import json
 import re
-import secrets
 import sys
 import textwrap
 from pathlib import Path
 
 from . import verdict_cache
-from .core import DONE, TODO, WRONG, display_path, load_references
+from .core import DONE, TODO, WRONG, display_path
 from .exercise_runs import ExerciseRun, is_done
-from .grading import Verifier, hidden_expectations, load_expectations
 from .inputs import GATE_BLOCKS
 from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
@@ -144,9 +139,9 @@ def exercise_note(report):
     return ""
 
 
-def check_exercises(package_dir, exercises, timeout, verifier=None):
+def check_exercises(package_dir, exercises, timeout):
     """Decide the exercises, printing a row as each is decided, in course order. Returns the run."""
-    run = ExerciseRun(package_dir, exercises, BY_NAME, timeout, verifier=verifier)
+    run = ExerciseRun(package_dir, exercises, BY_NAME, timeout)
     shown = [e.name for e in exercises]
     widths = [max(len(n) for n in shown), max(len(e.notebook) for e in exercises), 5]
     table = Table(f"Exercises in {package_dir.name}/", ["exercise", "notebook", "state", ""], widths + [0])
@@ -281,14 +276,6 @@ def parse_args(argv):
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON, with points")
     parser.add_argument("--points", default=str(POINTS_FILE), help="the points table (grading/points.toml)")
     parser.add_argument("--no-cache", action="store_true", help="re-run everything, record nothing")
-    parser.add_argument("--grading", action="store_true", help="verdicts for a grade (implies --no-cache)")
-    parser.add_argument("--solutions", default=None, help="grading: solutions/ for the hidden variants")
-    parser.add_argument("--hidden-offset", type=int, default=None, help="grading: fixes the hidden inputs")
-    parser.add_argument(
-        "--hidden-expected",
-        default=None,
-        help="grading: the hidden variants' expected outputs (.npz, - for stdin)",
-    )
     return parser.parse_args(argv)
 
 
@@ -304,7 +291,7 @@ def timeout_from(text):
     return value
 
 
-def run_checks(args, package_dir, exercises, notebooks, timeout, verifier):
+def run_checks(args, package_dir, exercises, notebooks, timeout):
     """Everything `make check` prints, in order. Returns (reports, file problems, notebooks, encoding)."""
     encoding_problems = non_utf8_files(package_dir)
     for problem in encoding_problems:
@@ -312,14 +299,14 @@ def run_checks(args, package_dir, exercises, notebooks, timeout, verifier):
     if encoding_problems:
         print()
 
-    run = check_exercises(package_dir, exercises, timeout, verifier)
+    run = check_exercises(package_dir, exercises, timeout)
     print_file_problems(run, package_dir)
     shown = [e.name for e in exercises]
     reports = {name: run.reports[name] for name in shown}
     print_wrong(run.reports, shown)
 
     cells = timed_cells(reports)
-    if cells and not args.no_speed and not args.grading:  # speed is feedback, never graded
+    if cells and not args.no_speed:
         check_speed(package_dir, cells, timeout)
 
     notebook_results = {}
@@ -372,8 +359,6 @@ def verdicts_document(args, points, package_dir, reports, file_problems, noteboo
     items = exercises + notebooks
     return {
         "package": display_path(package_dir),
-        "grading": bool(args.grading),
-        "hidden_variants": bool(args.grading and (args.solutions or args.hidden_expected)),
         "exercises": exercises,
         "notebooks": notebooks,
         "file_problems": problems,
@@ -381,18 +366,6 @@ def verdicts_document(args, points, package_dir, reports, file_problems, noteboo
         "max_score": sum(item["points"] for item in items),
         "summary": summary,
     }
-
-
-def hidden_variants(args):
-    """(offset, expected outputs) of the hidden variants, from --hidden-expected or --solutions; or None."""
-    if args.hidden_expected == "-":
-        return load_expectations(io.BytesIO(sys.stdin.buffer.read()))
-    if args.hidden_expected is not None:
-        return load_expectations(args.hidden_expected)
-    if args.solutions is not None:
-        offset = args.hidden_offset if args.hidden_offset is not None else 1 + secrets.randbelow(2**31)
-        return offset, hidden_expectations(args.solutions, offset, EXERCISES)
-    return None
 
 
 def main(argv=None):
@@ -403,10 +376,6 @@ def main(argv=None):
         timeout = timeout_from(args.timeout)
         if args.json:
             points = load_points(args.points, [e.name for e in EXERCISES], all_notebooks())
-        verifier = None
-        if args.grading:
-            verdict_cache.enabled = False
-            verifier = Verifier(load_references(), hidden_variants(args))
     except (UsageError, PointsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -414,11 +383,11 @@ def main(argv=None):
         verdict_cache.enabled = False
     if not args.json:
         reports, _, notebook_results, encoding, _ = run_checks(
-            args, package_dir, exercises, notebooks, timeout, verifier
+            args, package_dir, exercises, notebooks, timeout
         )
     else:
         with contextlib.redirect_stdout(io.StringIO()):
-            results = run_checks(args, package_dir, exercises, notebooks, timeout, verifier)
+            results = run_checks(args, package_dir, exercises, notebooks, timeout)
         print(json.dumps(verdicts_document(args, points, package_dir, *results), indent=1))
         reports, _, notebook_results, encoding, _ = results
     done = all(r.state == DONE for r in reports.values())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .core import DONE, TODO, WRONG, Report, display_path
-from .grading import OUTPUTS_FLAG
+from .grading import VARIANTS_FLAG
 from .isolation import fatal_cause, run_worker, stop_all
 
 
@@ -94,17 +94,23 @@ def report_from(name, outcome, timeout):
 class ExerciseRun:
     """Runs the workers and collects Reports: {name: Report} and {file: FileProblem}."""
 
-    def __init__(self, package_dir, exercises, by_name, timeout, jobs=None, verifier=None):
-        """verifier: a checks.grading.Verifier when grading (the grader confirms every done verdict)."""
-        self.package_dir = Path(package_dir).resolve()
-        self.verifier = verifier
+    def __init__(
+        self, package_dir, exercises, by_name, timeout, jobs=None, verifier=None, launcher=None, variants=None
+    ):
+        """For grading: verifier, a checks.grading.Verifier (only its comparison makes an exercise done);
+        variants, {exercise: the file of its graded inputs, as the worker sees it}; launcher, how the
+        workers start (checks.isolation.SameUser when None)."""
+        self.package_dir = Path(package_dir) if launcher else Path(package_dir).resolve()
+        self.verifier, self.launcher, self.variants = verifier, launcher, variants or {}
         self.by_name, self.timeout = by_name, timeout
         self.jobs = jobs or min(2, os.cpu_count() or 1)
         self.to_run = self._with_needs(exercises)
         self.reports, self.file_problems = {}, {}
         self._failed_modules = {}
         init = self.package_dir / "__init__.py"
-        if not init.exists():  # Python would import the folder anyway, as a namespace package
+        if (
+            launcher is None and not init.exists()
+        ):  # Python would import the folder anyway, as a namespace package
             problem = FileProblem("missing", display_path(init))
             self.file_problems[problem.file] = problem
             self._failed_modules = {e.module: problem for e in self.to_run}
@@ -162,11 +168,11 @@ class ExerciseRun:
                 elif len(running) < self.jobs:
                     pending.remove(exercise)
                     args = (self.package_dir, exercise.name)
-                    if self.verifier is not None:
-                        offsets = ",".join(map(str, self.verifier.offsets))
-                        args += (OUTPUTS_FLAG, offsets)
                     grading = self.verifier is not None
-                    running[pool.submit(run_worker, args, self.timeout, None, grading)] = exercise
+                    if grading:
+                        args += (VARIANTS_FLAG, self.variants[exercise.name])
+                    work = pool.submit(run_worker, args, self.timeout, None, grading, self.launcher)
+                    running[work] = exercise
             if not running:
                 continue
             # A short timeout, so that Ctrl-C is handled at once (a plain wait defers it)

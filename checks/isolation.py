@@ -5,9 +5,11 @@ ended, so nothing the student's code does (exit, hang, crash, print without end)
 status of ``make check`` or stall it.
 """
 
+import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -95,22 +97,75 @@ def stop_all():
         kill_group(proc)
 
 
-def run_worker(args, timeout, env=None, read_outputs=False):
+class SameUser:
+    """How `make check` starts a worker: this Python, as this user, from the course folder.
+
+    A grader passes its own launcher instead (grading.sandbox), with the same methods.
+    """
+
+    preexec_fn = None  # run in the worker's process before it starts (a grader's limits)
+
+    def results_inside(self, results):
+        """The worker's writable folder `results` as the worker sees it."""
+        return Path(results)
+
+    def command(self, args, results, env=None):
+        """(argv, cwd, env) that run `python -m checks.worker *args`."""
+        return [sys.executable, "-m", "checks.worker", *map(str, args)], ROOT, child_env(env)
+
+    def finished(self):
+        """Called after each worker (a sandbox kills what it left behind)."""
+
+
+RESULT_BYTES = 1_000_000  # a worker's result.json is a few kB
+OUTPUT_BYTES = 256 * 2**20  # and its saved outputs (grading) a few MB
+
+
+def read_regular_file(path, limit):
+    """The bytes of `path` if it is a regular file (not a link) of at most `limit` bytes, else None.
+
+    The worker's folder is the student's code's to write: what is there is read as data, never followed.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        return f.read(limit)
+
+
+def load_arrays(data):
+    """{name: array} from the bytes of an .npz, or None when they are not one (no pickles are read)."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+            return {key: np.asarray(saved[key]) for key in saved.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+        return None
+
+
+def run_worker(args, timeout, env=None, read_outputs=False, launcher=None):
     """Run `python -m checks.worker *args RESULT` in its own process group; return an Outcome.
 
     With read_outputs, the arrays the worker saved in RESULT.npz are read into Outcome.outputs.
+    `launcher` says how the worker is started (SameUser when None).
     """
+    launcher = launcher or SameUser()
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         result_path = Path(tmp) / "result.json"
-        result_path.touch()
+        inside = launcher.results_inside(tmp) / "result.json"
+        command, cwd, run_env = launcher.command([*args, inside], tmp, env)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "checks.worker", *map(str, args), str(result_path)],
-            cwd=ROOT,
-            env=child_env(env),
+            command,
+            cwd=cwd,
+            env=run_env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only the parent, which stops the workers
+            preexec_fn=launcher.preexec_fn,
         )
         RUNNING.add(proc)
         counter = _OutputCounter(proc.stdout, lambda: kill_group(proc))
@@ -124,20 +179,19 @@ def run_worker(args, timeout, env=None, read_outputs=False):
             proc.wait()
         finally:
             RUNNING.discard(proc)
+            launcher.finished()
         counter.join(timeout=5)
         proc.stdout.close()
-        text = result_path.read_text(encoding="utf-8", errors="replace")
+        data = read_regular_file(result_path, RESULT_BYTES) or b""
+        text = data.decode("utf-8", errors="replace")
         try:
             result = json.loads(text) if text and not (timed_out or counter.flooded) else None
         except json.JSONDecodeError:
             result = None
         outputs = None
         if read_outputs and result is not None:
-            try:
-                with np.load(f"{result_path}.npz", allow_pickle=False) as saved:
-                    outputs = {key: saved[key] for key in saved.files}
-            except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):
-                outputs = None  # the grader then finds every output missing
+            saved = read_regular_file(f"{result_path}.npz", OUTPUT_BYTES)
+            outputs = load_arrays(saved) if saved else None  # None: the grader finds every output missing
         return Outcome(
             outputs=outputs,
             result=result if isinstance(result, dict) else None,

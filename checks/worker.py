@@ -2,7 +2,7 @@
 
     python -m checks.worker PACKAGE_DIR EXERCISE RESULT_FILE
     python -m checks.worker PACKAGE_DIR --speed rnn,lstm RESULT_FILE
-    python -m checks.worker PACKAGE_DIR EXERCISE --outputs 0,OFFSET RESULT_FILE   (grading)
+    python -m checks.worker PACKAGE_DIR EXERCISE --variants INPUTS_FILE RESULT_FILE   (grading)
 
 The parent (``python -m checks``) decides the verdict from RESULT_FILE alone: a JSON object written
 at the very end. If this process exits early (``exit()``, ``os._exit``), is killed (a timeout, a flood
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .grading import VARIANTS_FLAG
 from .restore import shipped_names
 
 
@@ -84,11 +85,11 @@ def import_module(package_dir, module):
         return None, import_failure(err, package_dir.name, module, package_dir)
 
 
-def check_one(package_dir, name, outputs_file=None, offsets=()):
+def check_one(package_dir, name, outputs_file=None, variants_file=None):
     """The result of checking exercise `name` (see the module docstring).
 
-    For grading, the outputs of every case at every seed offset are also saved to `outputs_file` (an
-    .npz of plain arrays), for the grader to compare (checks.grading).
+    For grading, the outputs on every variant of `variants_file` (the grader's inputs) are also saved to
+    `outputs_file` (an .npz of plain arrays), for the grader to compare (checks.grading).
     """
     from .core import check_exercise, load_references
     from .registry import find
@@ -109,10 +110,10 @@ def check_one(package_dir, name, outputs_file=None, offsets=()):
         "location": report.location,
     }
     if outputs_file is not None and report.state == "done":
-        from .grading import case_outputs
+        from .grading import case_outputs, load_variants
 
         try:
-            arrays, result["output_errors"] = case_outputs(exercise, module, offsets)
+            arrays, result["output_errors"] = case_outputs(exercise, module, load_variants(variants_file))
         except SystemExit as err:
             return {"kind": "exit", **exit_call(err, package_dir)}
         with open(outputs_file, "wb") as f:
@@ -140,9 +141,8 @@ def main(argv):
     result_path = Path(argv[-1])
     if argv[1] == "--speed":
         result = time_cells(package_dir, argv[2].split(","))
-    elif len(argv) == 5 and argv[2] == "--outputs":
-        offsets = [int(o) for o in argv[3].split(",")]
-        result = check_one(package_dir, argv[1], f"{result_path}.npz", offsets)
+    elif len(argv) == 5 and argv[2] == VARIANTS_FLAG:
+        result = check_one(package_dir, argv[1], f"{result_path}.npz", argv[3])
     else:
         result = check_one(package_dir, argv[1])
     sys.stdout.flush()

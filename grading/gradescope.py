@@ -1,77 +1,115 @@
-"""The Gradescope autograder's run (``run_autograder`` calls this), and results.json from the verdicts.
+"""The Gradescope autograder's run (``run_autograder`` calls this), and results.json from the grade.
 
     python -m grading.gradescope [--root /autograder]
 
-Gradescope's layout (its autograder specification): the course is in ROOT/source (the autograder zip
-that ``make autograder`` builds), the student's upload in ROOT/submission, and the results go to
-ROOT/results/results.json: a total ``score`` and one test per exercise and per notebook, each with
-``name``, ``score``, ``max_score``, ``status``, ``output`` (what was wrong and the hint) and
-``visibility``.
+Gradescope's layout (its autograder specification): the course is in ROOT/source (the zip that ``make
+autograder`` builds: the student edition, this folder and the plan, with no solutions/), the student's
+upload in ROOT/submission, and the results go to ROOT/results/results.json: a total ``score`` and one
+test per exercise and per notebook, each with ``name``, ``score``, ``max_score``, ``status``,
+``output`` (what was wrong and the hint) and ``visibility``. results.json is written whatever happens.
+
+Gradescope runs this as root. The student's code runs as a user of its own (grading.sandbox), in a
+course copy outside ROOT/source; the plan (grading/plan.pkl, the expected outputs) is readable by root
+only, and the grader refuses to start a submission's code if that user could read it.
 """
 
 import argparse
 import json
 import secrets
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from grading.submission import TIME_LIMIT, Graded, grade, hidden_variants
+from grading.course import dataset_links, load_course_points, notebook_names
+from grading.plan import load_plan
+from grading.sandbox import FIRST_UID, free_uid, namespaces_work, readiness
+from grading.submission import EXERCISE_TIMEOUT, Graded, Grader, SubmissionError, read_submission
 
 VISIBILITY = "visible"  # the feedback is the point of the course; Gradescope also knows "after_due_date"
+PLAN = "grading/plan.pkl"
+NOT_IN_A_COPY = ("grading", ".venv", "datasets", "build", "results")  # of source/, in a course copy
 
 
 def item_output(item):
-    lines = [f"{item['state']}"] + [f"- {problem}" for problem in item["problems"]]
-    if item.get("hint"):
-        lines.append(f"Hint: {item['hint']}")
+    lines = [item.state] + [f"- {problem}" for problem in item.problems]
+    if item.hint:
+        lines.append(f"Hint: {item.hint}")
     return "\n".join(lines)
 
 
 def test_name(item):
     """ "rnn_forward (notebook 03_sequences)" for an exercise, "notebook 03_sequences" for a notebook."""
-    if "notebook" in item:
-        return f"{item['name']} (notebook {item['notebook']})"
-    return f"notebook {item['name']}"
+    if item.kind == "exercise":
+        return f"{item.name} (notebook {item.notebook})"
+    return f"notebook {item.name}"
 
 
 def results(graded, seconds):
     """The results.json document (Gradescope's specification) for one graded submission."""
-    notes = list(graded.notes)
-    if graded.doc is None:
-        return {"score": 0, "execution_time": round(seconds), "output": "\n".join(notes), "tests": []}
-    doc = graded.doc
+    notes = [*graded.notes, *([f"No points: {graded.failed}"] if graded.failed else [])]
     tests = [
         {
             "name": test_name(item),
-            "score": item["earned"],
-            "max_score": item["points"],
-            "status": "passed" if item["earned"] == item["points"] else "failed",
+            "score": item.earned,
+            "max_score": item.points,
+            "status": "passed" if item.earned == item.points else "failed",
             "output": item_output(item),
             "visibility": VISIBILITY,
         }
-        for item in doc["exercises"] + doc["notebooks"]
+        for item in graded.items
     ]
-    output = "\n".join([doc["summary"], *notes, *doc["file_problems"]])
-    return {"score": doc["score"], "execution_time": round(seconds), "output": output, "tests": tests}
+    done = sum(item.state == "done" for item in graded.items if item.kind == "exercise")
+    summary = f"{done} of {sum(i.kind == 'exercise' for i in graded.items)} exercises done" if tests else ""
+    output = "\n".join(line for line in [summary, *notes] if line)
+    return {"score": graded.score, "execution_time": round(seconds), "output": output, "tests": tests}
+
+
+def edition_of(source, into):
+    """The student edition inside Gradescope's source/: everything but the grader's own folders."""
+
+    def ignore(folder, names):
+        return [n for n in names if n in NOT_IN_A_COPY] if Path(folder) == source else []
+
+    shutil.copytree(source, into, symlinks=True, ignore=ignore)
+    (into / "datasets").mkdir()
+    return into
+
+
+def grade_upload(root, timeout):
+    """Graded for the upload in ROOT/submission, against ROOT/source."""
+    source = root / "source"
+    plan = load_plan(source / PLAN)  # before any student code runs, like everything below
+    points = load_course_points(source / "grading" / "points.toml")
+    mode = "namespaces" if namespaces_work() else "user"
+    uid = free_uid(FIRST_UID + secrets.randbelow(2**20))
+    readiness(mode, uid, [source / PLAN])
+    try:
+        files = read_submission(root / "submission")
+    except SubmissionError as error:
+        return Graded(failed=f"the submission could not be read: {error}")
+    with tempfile.TemporaryDirectory(prefix="grading-") as scratch:
+        scratch = Path(scratch)
+        scratch.chmod(0o711)
+        edition = edition_of(source, scratch / "edition")
+        shown = dataset_links(edition, source / "datasets")
+        grader = Grader(plan, points, notebook_names(source), edition, mode, shown, timeout)
+        workdir = scratch / "submission"
+        workdir.mkdir()
+        return grader.grade(files, workdir, uid)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=Path("/autograder"))
-    parser.add_argument("--no-notebooks", action="store_true", help="grade the exercises only")
-    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT)
-    parser.add_argument("--user", default=None, help="run the student's code as this user (root only)")
+    parser.add_argument("--timeout", type=float, default=EXERCISE_TIMEOUT, help="seconds per exercise")
     args = parser.parse_args(argv)
-    course, started = args.root / "source", time.monotonic()
+    started = time.monotonic()
     try:
-        hidden = hidden_variants(course / "solutions", 1 + secrets.randbelow(2**31))
-        graded = grade(
-            args.root / "submission", course, hidden,
-            notebooks=not args.no_notebooks, time_limit=args.time_limit, user=args.user,
-        )  # fmt: skip
+        graded = grade_upload(args.root.resolve(), args.timeout)
     except Exception as error:  # never leave Gradescope without a results.json
-        graded = Graded(notes=[f"the autograder failed: {type(error).__name__}: {error}"])
+        graded = Graded(failed=f"the autograder failed: {type(error).__name__}: {error}")
     document = results(graded, time.monotonic() - started)
     out = args.root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)

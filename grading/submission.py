@@ -1,162 +1,268 @@
-"""One submission graded in a copy of the course: its files in, the graded check, its verdicts out.
+"""One submission graded: its files read as data, its code run in a sandbox, its outputs judged here.
 
-Shared by the Gradescope autograder (``grading.gradescope``) and the local gradebook
-(``grading.gradebook``). Only the files a student edits are taken from a submission (wherever they are
-in it); anything else is ignored, and a missing file leaves the handed-out stub, so its exercises
-count as TODO. The check runs with ``--grading``: every output is compared by the grader, hidden
-variants with fresh inputs are checked against expectations computed here from ``solutions/`` before
-any student code runs, and no verdict record is read or written.
+Shared by the Gradescope runner (``grading.gradescope``) and the local gradebook (``grading.gradebook``).
+The process that runs this module is the grader: it runs no student code and reads no document a
+student's process wrote as a verdict. Before any student code runs it holds the points table, the
+reference values and the plan (every graded variant's inputs and expected outputs, ``grading.plan``).
+Then, for each submission:
+
+1. ``read_submission`` takes only the files a student edits (``STUDENT_FILES``), as bytes, from a folder
+   or a .zip (any case of the suffix, Windows or POSIX member names, each at most ``MAX_FILE_BYTES``);
+   anything it cannot read becomes the reason on that submission's row.
+2. A course copy of its own (root's, read-only to the submission) gets the handed-out stubs and the
+   submitted files, and the graded inputs of each exercise.
+3. Each exercise's worker runs in a ``grading.sandbox.Sandbox`` as the submission's own uid; it
+   computes outputs, and the grader compares them (``checks.grading.Verifier``). Only that comparison
+   makes an exercise done; the worker's own report supplies the feedback of an exercise that earns
+   nothing. The points are the grader's, from ``grading/points.toml``.
+4. Everything the submission started is killed before the next one starts.
+
+Notebooks are not graded here (their items earn 0 and say so): a notebook's verdict would come from a
+process that runs student code, which can print whatever the reference notebook printed.
 """
 
-import io
-import json
-import os
-import pwd
 import resource
 import shutil
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from checks.grading import hidden_expectations, save_expectations
-from checks.registry import EXERCISES
+from checks.core import DONE, TODO, WRONG
+from checks.exercise_runs import ExerciseRun
+from checks.grading import Verifier, save_variants
+from checks.isolation import child_env
+from checks.registry import BY_NAME, EXERCISES
+
+from .sandbox import Sandbox
 
 STUDENT_FILES = sorted({f"{exercise.module}.py" for exercise in EXERCISES})
-TIME_LIMIT = 3600  # seconds for a whole submission; each exercise and notebook cell has its own limit
-MEMORY_LIMIT = 8 * 2**30  # bytes of address space per process of the submission's check
-PROCESSES = 512  # processes of the grading user at once (the check needs a few dozen)
+MAX_FILE_BYTES = 1 * 2**20  # a student file is a few tens of kB
+MAX_MEMBERS = 10_000  # entries of a submitted .zip that are looked at
+TIME_LIMIT = 3600  # seconds for a whole submission; each exercise has its own limit
+EXERCISE_TIMEOUT = 60.0
+MEMORY_LIMIT = 8 * 2**30  # bytes of address space per process of the submission
+PROCESSES = 256  # processes of the submission's uid at once (a worker needs a few)
+FILE_SIZE_LIMIT = 512 * 2**20  # bytes any file it writes may reach
+NOT_GRADED = "not graded: a notebook's outputs come from the student's own code, which can print anything"
+
+
+class SubmissionError(Exception):
+    """A submission that cannot be read; the message is the reason on its row."""
+
+
+@dataclass
+class Item:
+    """One graded exercise or notebook, as data: the table, the CSV, the feedback and Gradescope's
+    results.json are renderings of it."""
+
+    name: str
+    kind: str  # "exercise" or "notebook"
+    state: str  # done, wrong, TODO or "not graded"
+    points: float
+    earned: float = 0
+    problems: list = field(default_factory=list)
+    hint: str = None
+    notebook: str = None  # an exercise's notebook
 
 
 @dataclass
 class Graded:
-    """The verdicts of one submission: the check's JSON document (None if it gave none), and notes."""
+    """The grade of one submission: its items (empty when it could not be graded) and notes."""
 
-    doc: dict = None
+    items: list = field(default_factory=list)
     notes: list = field(default_factory=list)
-    taken: list = field(default_factory=list)  # the files taken from the submission
+    taken: list = field(default_factory=list)  # the student files found in the submission
+    failed: str = None  # why it could not be graded at all
+
+    @property
+    def score(self):
+        return sum(item.earned for item in self.items)
+
+    @property
+    def max_score(self):
+        return sum(item.points for item in self.items)
 
 
-def submitted_files(submission):
-    """{file name: path} of the files a student edits, found anywhere in a folder or a .zip.
+def _member_name(name):
+    """A zip member's path as parts, whichever separator the archiver used."""
+    return PureWindowsPath(name).parts if "\\" in name else PurePosixPath(name).parts
 
-    A file under an `assignment/` folder wins over one of the same name elsewhere.
-    """
-    submission = Path(submission)
-    if submission.is_file():
-        return {}
+
+def _preferred(found, name, parts, read):
+    """Keep the file under an `assignment/` folder, else the shallowest, for each student file name."""
+    rank = ("assignment" not in parts[:-1], len(parts))
+    if name not in found or rank < found[name][0]:
+        found[name] = (rank, read)
+
+
+def _read_folder(folder):
     found = {}
-    for path in sorted(submission.rglob("*.py"), key=lambda p: ("assignment" not in p.parts, len(p.parts))):
-        if path.name in STUDENT_FILES and path.is_file() and not path.is_symlink():
-            found.setdefault(path.name, path)
-    return found
+    for path in folder.rglob("*"):
+        if path.name in STUDENT_FILES and not path.is_symlink() and path.is_file():
+            _preferred(found, path.name, path.relative_to(folder).parts, path)
+    files = {}
+    for name, (_, path) in found.items():
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SubmissionError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+        files[name] = path.read_bytes()
+    return files
 
 
-def unpack(submission, into):
-    """A folder holding the submission: the folder itself, or a .zip extracted into `into`."""
-    submission = Path(submission)
-    if submission.is_file() and submission.suffix == ".zip":
-        with zipfile.ZipFile(submission) as archive:
-            for member in archive.infolist():
-                target = (into / member.filename).resolve()
-                if target.is_relative_to(into.resolve()) and Path(member.filename).suffix == ".py":
-                    archive.extract(member, into)  # only .py files, never outside `into`
-        return into
-    return submission
+def _read_zip(path):
+    try:
+        with zipfile.ZipFile(path) as archive:
+            found = {}
+            for member in archive.infolist()[:MAX_MEMBERS]:
+                parts = _member_name(member.filename)
+                if parts and parts[-1] in STUDENT_FILES and not member.is_dir():
+                    _preferred(found, parts[-1], parts, member)
+            files = {}
+            for name, (_, member) in found.items():
+                if member.file_size > MAX_FILE_BYTES:
+                    raise SubmissionError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+                with archive.open(member) as f:
+                    data = f.read(MAX_FILE_BYTES + 1)
+                if len(data) > MAX_FILE_BYTES:
+                    raise SubmissionError(f"{name} is larger than {MAX_FILE_BYTES // 2**20} MiB")
+                files[name] = data
+            return files
+    except SubmissionError:
+        raise
+    except RuntimeError as error:  # zipfile's word for an encrypted member
+        raise SubmissionError(f"the .zip could not be read ({error}): upload it without a password") from None
+    except NotImplementedError as error:
+        raise SubmissionError(
+            f"the .zip uses a compression it cannot read ({error}): use plain zip"
+        ) from None
+    except Exception as error:  # a damaged archive: BadZipFile, zlib.error, EOFError, OSError, ...
+        raise SubmissionError(f"the .zip is damaged ({type(error).__name__}: {error})") from None
 
 
-def install(submission, course):
-    """Put the submission's files over the handed-out stubs in course/assignment; returns (taken, notes)."""
-    package = course / "assignment"
-    if package.exists():
-        shutil.rmtree(package)
-    shutil.copytree(course / "checks" / "pristine_assignment", package)
-    found, notes = submitted_files(submission), []
+def read_submission(path):
+    """{student file name: bytes} from a folder or a .zip; SubmissionError when it cannot be read."""
+    path = Path(path)
+    if path.is_symlink():
+        raise SubmissionError("it is a symbolic link, not a folder or a .zip")
+    if path.is_dir():
+        return _read_folder(path)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return _read_zip(path)
+    raise SubmissionError(
+        f"{path.name} is neither a folder nor a .zip (the submissions must be one or the other)"
+    )
+
+
+def course_copy(edition, into, files):
+    """A course copy for one submission, root's and read-only to everyone else: the edition with the
+    submitted files over the handed-out stubs. Returns (taken, notes)."""
+    shutil.copytree(edition, into, symlinks=True)
+    package = into / "assignment"
+    notes = []
     for name in STUDENT_FILES:
-        if name in found:
-            shutil.copyfile(found[name], package / name)
+        if name in files:
+            (package / name).write_bytes(files[name])
         else:
             notes.append(f"assignment/{name} was not submitted: its exercises count as not done")
-    return sorted(found), notes
+    for path in [into, *into.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    return sorted(files), notes
 
 
-def limits(memory):
-    """For the check's process: a cap on each process's memory, inherited by everything it starts."""
-
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-        # A fork loop stops here (for a user other than root, whom this limit does not bind)
-        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
-
-    return apply
+def limits():
+    """For every process of a submission: caps on memory, processes and file size, inherited."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))  # binds the uid, which is not root
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def hidden_variants(solutions, offset):
-    """The expected outputs of the hidden variants at `offset`, as the bytes the check reads on stdin.
+class SandboxLauncher:
+    """checks.isolation's launcher interface, for a worker in a Sandbox."""
 
-    Computed once per class (or per Gradescope submission), in the grader, from solutions/.
+    preexec_fn = staticmethod(limits)
+
+    def __init__(self, sandbox):
+        self.sandbox = sandbox
+
+    def results_inside(self, results):
+        return self.sandbox.results_inside(results)
+
+    def command(self, args, results, env=None):
+        argv = self.sandbox.command(self.sandbox.python("checks.worker", *args), results, env)
+        # The grader's own environment, for unshare and setpriv; the worker's is set inside (env -i)
+        return argv, "/", child_env()
+
+    def finished(self):
+        if self.sandbox.mode != "namespaces":  # there, the PID namespace ends with the worker
+            self.sandbox.kill_all()
+
+
+class Grader:
+    """Grades submissions against what it read before any student code ran.
+
+    plan: grading.plan.Plan; points: ({exercise: points}, {notebook: points}); edition: the student
+    edition (a folder) each course copy is made from; mode: the Sandbox mode; shown: folders a
+    sandbox shows read-only (the data sets).
     """
-    expected = io.BytesIO()
-    save_expectations(hidden_expectations(solutions, offset, EXERCISES), offset, expected)
-    return expected.getvalue()
 
+    def __init__(self, plan, points, notebooks, edition, mode, shown=(), timeout=EXERCISE_TIMEOUT):
+        self.verifier = Verifier(plan.expected)
+        self.plan, self.points, self.notebook_names = plan, points, list(notebooks)
+        self.edition, self.mode, self.shown, self.timeout = Path(edition), mode, list(shown), timeout
 
-def run_graded_check(course, hidden, notebooks=True, time_limit=TIME_LIMIT, memory=MEMORY_LIMIT, user=None):
-    """Run the graded check in `course` with the hidden variants `hidden` (see hidden_variants).
+    def grade(self, files, workdir, uid):
+        """Graded for {file name: bytes}, in `workdir` (an empty folder of the grader's), as `uid`."""
+        workdir = Path(workdir)
+        workdir.chmod(0o711)  # the uid may pass through to its course copy, and list nothing
+        course = workdir / "course"
+        taken, notes = course_copy(self.edition, course, files)
+        variants = course / ".variants"
+        variants.mkdir(mode=0o755)
+        sandbox = Sandbox(course, uid, self.mode, shown=self.shown)
+        inside = {}
+        for exercise in EXERCISES:
+            save_variants(self.plan.variants[exercise.name], variants / f"{exercise.name}.pkl")
+            (variants / f"{exercise.name}.pkl").chmod(0o644)
+            inside[exercise.name] = sandbox.course_inside / ".variants" / f"{exercise.name}.pkl"
+        try:
+            run = ExerciseRun(
+                sandbox.course_inside / "assignment", EXERCISES, BY_NAME, self.timeout,
+                verifier=self.verifier, launcher=SandboxLauncher(sandbox), variants=inside,
+            )  # fmt: skip
+            run.run()
+        finally:
+            sandbox.cleanup()
+        return Graded(items=self.items(run), notes=notes, taken=taken)
 
-    Returns (JSON document or None, notes).
-    """
-    command = [sys.executable, "-m", "checks", "--grading", "--json", "--hidden-expected", "-"]
-    command += ["--points", str(course / "grading" / "points.toml")]
-    if not notebooks:
-        command.append("--no-notebooks")
-    env = dict(os.environ, PYTHONPATH=str(course))
-    env.pop("COURSE_CHECK_CACHE", None)
-    if user:
-        env["HOME"] = "/tmp"  # Jupyter's runtime files; the user has no home
-    extra = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
-    try:
-        proc = subprocess.run(
-            command, cwd=course, env=env, input=hidden, capture_output=True,
-            timeout=time_limit, preexec_fn=limits(memory), **extra,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        return None, [f"the check did not finish within {time_limit} s"]
-    out = proc.stdout.decode("utf-8", "replace")
-    try:
-        doc = json.loads(out[out.index("{") :])
-    except ValueError:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        reason = " / ".join(tail)
-        return None, [f"the check gave no verdicts (exit code {proc.returncode}): {reason}"]
-    return doc, []
-
-
-def grade(submission, course, hidden, **options):
-    """Grade one submission (a folder or a .zip) in `course`, a fresh copy of the student edition."""
-    scratch = course / "build" / "submission"
-    scratch.mkdir(parents=True, exist_ok=True)
-    try:
-        folder = unpack(submission, scratch)
-    except (zipfile.BadZipFile, OSError) as error:
-        return Graded(notes=[f"the submission could not be read: {error}"])
-    taken, notes = install(folder, course)
-    doc, more = run_graded_check(course, hidden, **options)
-    return Graded(doc=doc, notes=notes + more, taken=taken)
+    def items(self, run):
+        exercise_points, notebook_points = self.points
+        items = []
+        for exercise in EXERCISES:
+            report = run.reports[exercise.name]
+            state = report.state if report.state in (DONE, WRONG, TODO) else WRONG
+            points = exercise_points[exercise.name]
+            items.append(
+                Item(
+                    exercise.name, "exercise", state, points, points if state == DONE else 0,
+                    [str(p)[:500] for p in report.problems[:20]], report.hint and str(report.hint)[:1000],
+                    exercise.notebook,
+                )
+            )  # fmt: skip
+        for name in self.notebook_names:
+            items.append(Item(name, "notebook", "not graded", notebook_points[name], 0, [NOT_GRADED]))
+        return items
 
 
 def feedback(graded):
     """What a student reads: every exercise and notebook with its points, problems and hint."""
     lines = list(graded.notes)
-    if graded.doc is None:
-        return "\n".join([*lines, "No points: the check could not grade this submission."]) + "\n"
-    doc = graded.doc
-    lines.append(f"Score: {doc['score']:g} of {doc['max_score']:g}")
-    for item in doc["exercises"] + doc["notebooks"]:
-        lines.append(f"\n{item['name']}: {item['state']} ({item['earned']:g} of {item['points']:g})")
-        lines += [f"  - {problem}" for problem in item["problems"]]
-        if item.get("hint"):
-            lines.append(f"  Hint: {item['hint']}")
-    lines += [f"\n{problem}" for problem in doc["file_problems"]]
+    if graded.failed:
+        return "\n".join([*lines, f"No points: {graded.failed}"]) + "\n"
+    lines.append(f"Score: {graded.score:g} of {graded.max_score:g}")
+    for item in graded.items:
+        lines.append(f"\n{item.name}: {item.state} ({item.earned:g} of {item.points:g})")
+        lines += [f"  - {problem}" for problem in item.problems]
+        if item.hint:
+            lines.append(f"  Hint: {item.hint}")
     return "\n".join(lines) + "\n"
