@@ -16,6 +16,7 @@ import pickle
 import numpy as np
 
 from .core import TOLERANCE, Mismatch, normwise_error
+from .inputs import fresh
 
 VARIANTS_FLAG = "--variants"
 
@@ -35,12 +36,14 @@ def load_variants(path):
 def case_outputs(exercise, module, variants):
     """(arrays, errors) of the student's function on every variant's inputs. Worker side.
 
-    arrays maps "variant/output" to a float64 array; errors maps a variant to what the code raised.
+    A variant is "OFFSET/case key"; it runs inside `fresh(OFFSET)`, as the grader's solution did, for
+    the runners that draw random numbers themselves (a sampler, a training loop). arrays maps
+    "variant/output" to a float64 array; errors maps a variant to what the code raised.
     """
     arrays, errors = {}, {}
     for key, inputs in variants.items():
         try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
+            with fresh(int(key.split("/")[0])), np.errstate(over="raise", invalid="raise", divide="raise"):
                 outputs = exercise.run(module, inputs)
         except (Exception, Mismatch) as err:
             errors[key] = f"{type(err).__name__}: {err}"[:500]
