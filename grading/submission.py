@@ -206,7 +206,10 @@ class Grader:
     sandbox shows read-only (the data sets).
     """
 
-    def __init__(self, plan, points, notebooks, edition, mode, shown=(), timeout=EXERCISE_TIMEOUT):
+    def __init__(
+        self, plan, points, notebooks, edition, mode, shown=(), timeout=EXERCISE_TIMEOUT, exercises=EXERCISES
+    ):
+        self.exercises = list(exercises)
         self.verifier = Verifier(plan.expected)
         self.plan, self.points, self.notebook_names = plan, points, list(notebooks)
         self.edition, self.mode, self.shown, self.timeout = Path(edition), mode, list(shown), timeout
@@ -221,13 +224,13 @@ class Grader:
         variants.mkdir(mode=0o755)
         sandbox = Sandbox(course, uid, self.mode, shown=self.shown)
         inside = {}
-        for exercise in EXERCISES:
+        for exercise in self.exercises:
             save_variants(self.plan.variants[exercise.name], variants / f"{exercise.name}.pkl")
             (variants / f"{exercise.name}.pkl").chmod(0o644)
             inside[exercise.name] = sandbox.course_inside / ".variants" / f"{exercise.name}.pkl"
         try:
             run = ExerciseRun(
-                sandbox.course_inside / "assignment", EXERCISES, BY_NAME, self.timeout,
+                sandbox.course_inside / "assignment", self.exercises, BY_NAME, self.timeout,
                 verifier=self.verifier, launcher=SandboxLauncher(sandbox), variants=inside,
             )  # fmt: skip
             run.run()
@@ -238,7 +241,7 @@ class Grader:
     def items(self, run):
         exercise_points, notebook_points = self.points
         items = []
-        for exercise in EXERCISES:
+        for exercise in self.exercises:
             report = run.reports[exercise.name]
             state = report.state if report.state in (DONE, WRONG, TODO) else WRONG
             points = exercise_points[exercise.name]

@@ -1,15 +1,27 @@
-"""Grading: --json with points, and verdicts a submission cannot forge (checks.grading)."""
+"""Grading: points, and verdicts a submission cannot forge (checks.grading, grading.plan, grading.submission).
+
+`make check --json` gives a student the points; a grade comes from the grader, which runs each worker
+in a sandbox and compares the outputs itself.
+"""
 
 import json
+import os
+import shutil
 
 import numpy as np
 import pytest
 
 from checks.core import load_references
-from checks.grading import Verifier, case_outputs, hidden_expectations
-from checks.registry import EXERCISES
-from tests.helpers import SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
+from checks.grading import Verifier, case_outputs, load_variants, save_variants
+from checks.registry import BY_NAME, EXERCISES
+from grading.course import load_course_points
+from grading.plan import build_plan
+from grading.submission import Grader
+from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 from tests.test_check_cli import stubs_package
+from tools.release import INCLUDE
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="grading runs each submission as a uid of its own")
 from tests.test_no_false_alarms import ALT
 
 FORGER = """
@@ -51,7 +63,7 @@ def test_json_has_every_verdict_with_its_points(tmp_path):
     assert [e["name"] for e in doc["exercises"]] == [e.name for e in EXERCISES]
     assert all(e["state"] == "TODO" and e["earned"] == 0 and e["points"] == 1 for e in doc["exercises"])
     assert all("fill in its TODO at assignment/" in e["problems"][0] for e in doc["exercises"][:1])
-    assert doc["score"] == 0 and doc["max_score"] == len(EXERCISES) and not doc["grading"]
+    assert doc["score"] == 0 and doc["max_score"] == len(EXERCISES)
 
 
 def test_the_points_come_from_the_table_an_instructor_edits(tmp_path):
@@ -78,67 +90,141 @@ def test_the_repository_points_table_names_every_exercise_and_notebook():
     assert all(name in text for name in [*exercises, *notebooks])
 
 
+def edition(tmp_path):
+    """The student edition as the working tree has it (make release builds it from the last commit)."""
+    target = tmp_path / "edition"
+    for part in INCLUDE:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target / part)
+    return target
+
+
+def grade(tmp_path, files, exercises=EXERCISES, offset=4242, hidden=None):
+    """{exercise: Item} of a submission {file: text}, graded in a namespace sandbox on `exercises` (and
+    the exercises they build on)."""
+    names = []
+
+    def add(name):
+        for need in BY_NAME[name].needs:
+            add(need)
+        if name not in names:
+            names.append(name)
+
+    for exercise in exercises:
+        add(exercise.name)
+    exercises = [BY_NAME[name] for name in names]
+    plan = build_plan(SOLUTIONS, offset, exercises, load_references(), hidden)
+    points = load_course_points(ROOT / "grading" / "points.toml")
+    grader = Grader(plan, points, [], edition(tmp_path), "namespaces", exercises=exercises)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    graded = grader.grade({name: text.encode() for name, text in files.items()}, workdir, 3_999_000_000)
+    return {item.name: item for item in graded.items}
+
+
+@needs_root
 def test_a_forger_fools_make_check_but_not_the_grader(tmp_path):
     package = make_package(tmp_path)
-    layers = package / "rnn_layers.py"
-    source = layers.read_text().replace(
+    path = package / "rnn_layers.py"
+    source = path.read_text().replace(
         "next_h = np.tanh(x @ Wx + prev_h @ Wh + b)", "next_h = np.tanh(x @ Wx)"
     )
-    layers.write_text(source + FORGER)
+    path.write_text(source + FORGER)
     _, doc = verdicts(package, "--only", "rnn_step_forward")
     assert doc["exercises"][0]["state"] == "done"  # it fools only itself...
-    _, doc = verdicts(package, "--only", "rnn_step_forward", "--grading")
-    exercise = doc["exercises"][0]
-    assert exercise["state"] == "wrong" and exercise["earned"] == 0, exercise  # ...never a grade
-    assert "next_h is wrong on 'all three terms are on'" in exercise["problems"]
+    item = grade(tmp_path, {"rnn_layers.py": source + FORGER}, [BY_NAME["rnn_step_forward"]])[
+        "rnn_step_forward"
+    ]
+    assert item.state == "wrong" and item.earned == 0, item  # ...never a grade
+    assert "next_h is wrong on 'all three terms are on'" in item.problems
 
 
+@needs_root
 def test_an_answer_copied_for_the_published_cases_fails_the_hidden_variants(tmp_path):
     package = make_package(tmp_path, functions=[HARD_CODED])
-    _, doc = verdicts(package, "--only", "rnn_step_forward", "--grading")
-    assert doc["exercises"][0]["state"] == "done"  # without solutions/, only the published cases
-    _, doc = verdicts(package, "--only", "rnn_step_forward", "--grading", "--solutions", str(SOLUTIONS))
-    exercise = doc["exercises"][0]
-    assert exercise["state"] == "wrong" and doc["hidden_variants"], exercise
-    assert all("hidden variant" in p for p in exercise["problems"]) and "not seen" in exercise["hint"]
+    _, doc = verdicts(package, "--only", "rnn_step_forward")
+    assert doc["exercises"][0]["state"] == "done"  # make check has only the published cases
+    source = (package / "rnn_layers.py").read_text()
+    item = grade(tmp_path, {"rnn_layers.py": source}, [BY_NAME["rnn_step_forward"]])["rnn_step_forward"]
+    assert item.state == "wrong" and item.earned == 0, item
+    assert all("hidden variant" in p for p in item.problems) and "not seen" in item.hint
 
 
 @pytest.mark.parametrize("offset", [1, 77, 4096, 2**31 - 1])
 def test_a_correct_implementation_written_differently_passes_every_hidden_variant(tmp_path, offset):
     module = import_fresh(make_package(tmp_path, modules=ALT))
-    verifier = Verifier(load_references(), (offset, hidden_expectations(SOLUTIONS, offset, EXERCISES)))
+    plan = build_plan(SOLUTIONS, offset, EXERCISES, load_references())
+    verifier = Verifier(plan.expected)
     for exercise in EXERCISES:
-        arrays, errors = case_outputs(exercise, module_for(exercise, module), verifier.offsets)
+        save_variants(plan.variants[exercise.name], tmp_path / "variants.pkl")  # as the worker reads them
+        variants = load_variants(tmp_path / "variants.pkl")
+        arrays, errors = case_outputs(exercise, module_for(exercise, module), variants)
         assert verifier.problems(exercise, arrays, errors) == [], exercise.name
 
 
-def test_grading_reads_and_writes_no_verdict_record(tmp_path):
-    package = make_package(tmp_path)
-    record = tmp_path / "record.json"
-    env = {"COURSE_CHECK_CACHE": str(record)}
-    code, out = run_check_cli(package, "--only", "01", "--grading", "--json", env=env)
-    assert code == 0, out
-    doc = json.loads(out[out.index("{") :])
-    assert doc["notebooks"] == [
-        {"name": "01_rnn_cell", "state": "done", "problems": [], "points": 1, "earned": 1}
-    ]
-    assert not record.exists()
-    code, out = run_check_cli(package, "--only", "01", env=env)  # make check itself does keep a record
-    assert code == 0 and record.exists(), out
+def test_a_wrong_implementation_fails_the_verifier_on_every_variant_it_gets_wrong(tmp_path):
+    exercise = BY_NAME["rnn_step_forward"]
+    wrong = "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    return np.tanh(x @ Wx + prev_h @ Wh), None\n"
+    module = import_fresh(make_package(tmp_path, functions=[wrong]))
+    plan = build_plan(SOLUTIONS, 5, [exercise], load_references())
+    save_variants(plan.variants[exercise.name], tmp_path / "variants.pkl")
+    arrays, errors = case_outputs(exercise, module, load_variants(tmp_path / "variants.pkl"))
+    found = Verifier(plan.expected).problems(exercise, arrays, errors)
+    assert "next_h is wrong on a hidden variant of 'all three terms are on'" in found
+    assert "next_h is wrong on 'only the bias is on (x = 0, prev_h = 0)'" in found
+    arrays.pop("0/b_only/next_h")
+    assert "next_h is missing on 'only the bias is on (x = 0, prev_h = 0)'" in Verifier(
+        plan.expected
+    ).problems(exercise, arrays, errors)
 
 
-def test_two_threads_computing_hidden_variants_do_not_shift_each_other():
+def arrays_in(obj):
+    """Every float array inside nested dicts, lists and tuples."""
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "f":
+        return [obj]
+    if isinstance(obj, dict):
+        return [a for v in obj.values() for a in arrays_in(v)]
+    if isinstance(obj, list | tuple):
+        return [a for v in obj for a in arrays_in(v)]
+    return []
+
+
+def test_the_worker_is_handed_inputs_and_never_an_expected_output(tmp_path):
+    plan = build_plan(SOLUTIONS, 9, EXERCISES, load_references())
+    for exercise in EXERCISES:
+        save_variants(plan.variants[exercise.name], tmp_path / "v.pkl")
+        handed = load_variants(tmp_path / "v.pkl")
+        assert handed.keys() == plan.expected[exercise.name].keys()
+        expected = [v for _, outputs in plan.expected[exercise.name].values() for v in outputs.values()]
+        raw = (tmp_path / "v.pkl").read_bytes()
+        inputs = b"".join(np.asarray(a, dtype=np.float64).tobytes() for a in arrays_in(handed))
+        # (Some cases expect an input back by design, e.g. next_c = prev_c when the forget gate is open)
+        leaked = [v for v in expected if v.size > 4 and v.tobytes() in raw and v.tobytes() not in inputs]
+        assert not leaked, exercise.name
+
+
+def test_two_threads_building_plans_do_not_shift_each_other():
     from concurrent.futures import ThreadPoolExecutor
 
     exercises = [e for e in EXERCISES if e.module == "char_lm"]
-    alone = hidden_expectations(SOLUTIONS, 12345, exercises)
+    references = load_references()
+    alone = build_plan(SOLUTIONS, 12345, exercises, references).expected
     with ThreadPoolExecutor(4) as pool:
-        together = list(pool.map(lambda _: hidden_expectations(SOLUTIONS, 12345, exercises), range(8)))
+        together = list(
+            pool.map(lambda _: build_plan(SOLUTIONS, 12345, exercises, references).expected, range(8))
+        )
     for result in together:
-        assert result.keys() == alone.keys()
-        assert all(np.array_equal(result[k], alone[k]) for k in alone)
+        for name in alone:
+            assert result[name].keys() == alone[name].keys()
+            for key, (_, outputs) in alone[name].items():
+                assert all(np.array_equal(result[name][key][1][k], v) for k, v in outputs.items())
 
 
+@needs_root
 def test_an_instructors_hidden_case_catches_what_the_published_cases_miss(tmp_path):
     """A forward right only for T <= 9 (the published cases' longest) passes make check, not a grade."""
     short_memory = """
@@ -153,7 +239,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     package = make_package(tmp_path, functions=[short_memory])
     _, doc = verdicts(package, "--only", "rnn_forward")
     assert doc["exercises"][0]["state"] == "done"
-    _, doc = verdicts(package, "--only", "rnn_forward", "--grading", "--solutions", str(SOLUTIONS))
-    exercise = doc["exercises"][0]
-    assert exercise["state"] == "wrong"
-    assert exercise["problems"] == ["h is wrong on the hidden case 'a long batch (N = 4, T = 30)'"]
+    source = (package / "rnn_layers.py").read_text()
+    item = grade(tmp_path, {"rnn_layers.py": source}, [BY_NAME["rnn_forward"]])["rnn_forward"]
+    assert item.state == "wrong"
+    assert item.problems == ["h is wrong on the hidden case 'a long batch (N = 4, T = 30)'"]
