@@ -159,7 +159,7 @@ def main(argv=None):
                 pool.map(one, students.items()), total=len(students), desc="grading", unit="submission"
             ):
                 graded[student] = result
-    names = [e.name for e in EXERCISES] + notebook_names()
+    names = [e.name for e in EXERCISES]
     write_gradebook(args.out, graded, names)
     print(f"{len(graded)} submissions graded: {args.out / 'grades.csv'} and {args.out / 'feedback'}/")
     return 0

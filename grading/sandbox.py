@@ -47,7 +47,9 @@ for top in bin sbin lib lib32 lib64 libx32; do
 done
 for top in usr etc; do mkdir "$root/$top"; mount --rbind -o ro "/$top" "$root/$top"; done
 mkdir "$root/dev" "$root/proc" "$root/tmp"
-for node in null zero random urandom; do touch "$root/dev/$node"; mount --bind "/dev/$node" "$root/dev/$node"; done
+for node in null zero random urandom; do
+  touch "$root/dev/$node" && mount --bind "/dev/$node" "$root/dev/$node"
+done
 mkdir "$root/dev/shm" && mount -t tmpfs -o mode=1777,size=64m shm "$root/dev/shm"
 mount -t proc proc "$root/proc"
 mount -t tmpfs -o mode=1777,size=__TMP_SIZE__ tmp "$root/tmp"

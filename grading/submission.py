@@ -17,8 +17,8 @@ Then, for each submission:
    nothing. The points are the grader's, from ``grading/points.toml``.
 4. Everything the submission started is killed before the next one starts.
 
-Notebooks are not graded here (their items earn 0 and say so): a notebook's verdict would come from a
-process that runs student code, which can print whatever the reference notebook printed.
+Notebooks are not graded (each submission's notes say so): a notebook's outputs come from a kernel that
+runs the student's code, which can print whatever the reference notebook printed.
 """
 
 import resource
@@ -43,7 +43,10 @@ EXERCISE_TIMEOUT = 60.0
 MEMORY_LIMIT = 8 * 2**30  # bytes of address space per process of the submission
 PROCESSES = 256  # processes of the submission's uid at once (a worker needs a few)
 FILE_SIZE_LIMIT = 512 * 2**20  # bytes any file it writes may reach
-NOT_GRADED = "not graded: a notebook's outputs come from the student's own code, which can print anything"
+NOT_GRADED = (
+    "The notebooks are not graded: a notebook's outputs come from a kernel that runs the student's code, "
+    "which can print whatever the reference notebook printed, so they prove nothing a grader can trust."
+)
 
 
 class SubmissionError(Exception):
@@ -236,10 +239,10 @@ class Grader:
             run.run()
         finally:
             sandbox.cleanup()
-        return Graded(items=self.items(run), notes=notes, taken=taken)
+        return Graded(items=self.items(run), notes=[*notes, NOT_GRADED], taken=taken)
 
     def items(self, run):
-        exercise_points, notebook_points = self.points
+        exercise_points, _ = self.points
         items = []
         for exercise in self.exercises:
             report = run.reports[exercise.name]
@@ -252,8 +255,6 @@ class Grader:
                     exercise.notebook,
                 )
             )  # fmt: skip
-        for name in self.notebook_names:
-            items.append(Item(name, "notebook", "not graded", notebook_points[name], 0, [NOT_GRADED]))
         return items
 
 

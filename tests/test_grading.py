@@ -21,8 +21,9 @@ from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_fo
 from tests.test_check_cli import stubs_package
 from tools.release import INCLUDE
 
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="grading runs each submission as a uid of its own")
 from tests.test_no_false_alarms import ALT
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="grading runs each submission as a uid of its own")
 
 FORGER = """
 import checks.core as _core  # a forger: every comparison made in its own process passes
