@@ -131,12 +131,12 @@ def _read_zip(path):
             return files
     except SubmissionError:
         raise
-    except RuntimeError as error:  # zipfile's word for an encrypted member
-        raise SubmissionError(f"the .zip could not be read ({error}): upload it without a password") from None
     except NotImplementedError as error:
         raise SubmissionError(
             f"the .zip uses a compression it cannot read ({error}): use plain zip"
         ) from None
+    except RuntimeError as error:  # zipfile's word for an encrypted member
+        raise SubmissionError(f"the .zip could not be read ({error}): upload it without a password") from None
     except Exception as error:  # a damaged archive: BadZipFile, zlib.error, EOFError, OSError, ...
         raise SubmissionError(f"the .zip is damaged ({type(error).__name__}: {error})") from None
 

@@ -19,9 +19,8 @@ from grading.plan import build_plan
 from grading.submission import Grader
 from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 from tests.test_check_cli import stubs_package
-from tools.release import INCLUDE
-
 from tests.test_no_false_alarms import ALT
+from tools.release import INCLUDE
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="grading runs each submission as a uid of its own")
 

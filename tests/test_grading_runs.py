@@ -270,7 +270,9 @@ def autograder(tmp_path_factory):
         for script in SCRIPTS:
             assert script in names and (archive.getinfo(script).external_attr >> 16) & 0o111, script
         assert (archive.getinfo("grading/plan.pkl").external_attr >> 16) & 0o077 == 0
-        assert not [n for n in names if n.startswith("solutions/") or n.endswith(("hidden_cases.py", ".md"))]
+        assert not [
+            n for n in names if n.startswith("solutions/") or n.endswith("hidden_cases.py") or "answers/" in n
+        ]
         archive.extractall(root / "pristine")
     (root / "pristine" / "grading" / "plan.pkl").chmod(0o600)
     for built in ("coco_captioning", "char_lm"):  # what setup.sh's `make data` builds
