@@ -21,8 +21,7 @@ help: help-students
 	@echo "  make lint / make format  ruff"
 	@echo "Instructors (grading; points in grading/points.toml):"
 	@echo "  make autograder          dist/autograder.zip for Gradescope"
-	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions: grades/grades.csv and feedback"
-	@echo "                           (NOTEBOOKS=0 grades the exercises only)"
+	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions (as root): grades/grades.csv and feedback"
 
 # Two pytest workers: the notebook and release tests are independent, and the machine has 2 cores.
 TEST_WORKERS ?= 2
@@ -74,7 +73,7 @@ autograder: setup
 
 grade: setup data
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder (one folder or .zip per student)"; exit 2; }
-	$(PY) -m grading.gradebook "$(SUBMISSIONS)" $(if $(filter 0,$(NOTEBOOKS)),--no-notebooks,)
+	$(PY) -m grading.gradebook "$(SUBMISSIONS)"
 
 # Speed is measured here, never asserted in timed tests.
 bench: setup

@@ -16,7 +16,7 @@ from pathlib import Path
 from .isolation import ROOT
 
 DEFAULT_FILE = ROOT / "build" / "check" / "passed.json"
-# Off for grading (`--grading`, `--no-cache`): a record is a file anyone can edit, so a grade never
+# Off with `--no-cache`: a record is a file anyone can edit, so a grade never
 # rests on one, and a graded run leaves none.
 enabled = True
 

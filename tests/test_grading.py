@@ -243,3 +243,13 @@ def rnn_forward(x, h0, Wx, Wh, b):
     item = grade(tmp_path, {"rnn_layers.py": source}, [BY_NAME["rnn_forward"]])["rnn_forward"]
     assert item.state == "wrong"
     assert item.problems == ["h is wrong on the hidden case 'a long batch (N = 4, T = 30)'"]
+
+
+def test_the_instructors_guide_lists_the_files_the_grader_takes():
+    import re
+
+    from grading.submission import STUDENT_FILES
+
+    guide = (ROOT / "docs" / "grading.md").read_text()
+    section = guide.split("## What students submit")[1].split("##")[0]
+    assert sorted(re.findall(r"^- `assignment/(\w+\.py)`$", section, re.M)) == STUDENT_FILES
