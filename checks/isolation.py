@@ -15,7 +15,6 @@ import sys
 import tempfile
 import threading
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +112,8 @@ class SameUser:
         """(argv, cwd, env) that run `python -m checks.worker *args`."""
         return [sys.executable, "-m", "checks.worker", *map(str, args)], ROOT, child_env(env)
 
-    def finished(self):
-        """Called after each worker (a sandbox kills what it left behind)."""
+    def finished(self, results):
+        """Called after each worker, with its folder (a sandbox kills what it left behind)."""
 
 
 RESULT_BYTES = 1_000_000  # a worker's result.json is a few kB
@@ -137,12 +136,37 @@ def read_regular_file(path, limit):
         return f.read(limit)
 
 
-def load_arrays(data):
-    """{name: array} from the bytes of an .npz, or None when they are not one (no pickles are read)."""
+def declared_bytes(data):
+    """The bytes the arrays of an .npz say they hold (numpy allocates them before reading), or None when
+    a member is not a plain .npy or says it holds more than it does."""
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as f:
+                version = np.lib.format.read_magic(f)
+                read = (
+                    np.lib.format.read_array_header_1_0
+                    if version == (1, 0)
+                    else np.lib.format.read_array_header_2_0
+                )
+                shape, _, dtype = read(f)
+            size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+            if dtype.hasobject or size > info.file_size:
+                return None
+            total += size
+    return total
+
+
+def load_arrays(data, limit=OUTPUT_BYTES):
+    """{name: array} from the bytes of an .npz, or None when they are not one, hold objects (no pickles
+    are read) or would take more than `limit` bytes once loaded (a small file can declare huge arrays)."""
     try:
+        size = declared_bytes(data)
+        if size is None or size > limit:
+            return None
         with np.load(io.BytesIO(data), allow_pickle=False) as saved:
             return {key: np.asarray(saved[key]) for key in saved.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+    except Exception:  # whatever the bytes are, they are not outputs
         return None
 
 
@@ -179,7 +203,7 @@ def run_worker(args, timeout, env=None, read_outputs=False, launcher=None):
             proc.wait()
         finally:
             RUNNING.discard(proc)
-            launcher.finished()
+            launcher.finished(tmp)
         counter.join(timeout=5)
         proc.stdout.close()
         data = read_regular_file(result_path, RESULT_BYTES) or b""

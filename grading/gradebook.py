@@ -18,7 +18,6 @@ import re
 import secrets
 import sys
 import tempfile
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from tqdm import tqdm
 from checks.core import load_references
 from checks.registry import EXERCISES
 from grading.plan import build_plan
-from grading.sandbox import FIRST_UID, SandboxError, free_uid, namespaces_work, readiness
+from grading.sandbox import SandboxError, Uids, namespaces_work, readiness
 from grading.submission import (
     EXERCISE_TIMEOUT,
     Graded,
@@ -93,19 +92,6 @@ def write_gradebook(out, graded, names):
             (out / "feedback" / file).write_text(feedback(result), encoding="utf-8")
 
 
-class Uids:
-    """A fresh uid for each submission (one that no account and no process has)."""
-
-    def __init__(self):
-        self.next, self.lock = FIRST_UID + secrets.randbelow(2**20), threading.Lock()
-
-    def take(self):
-        with self.lock:
-            uid = free_uid(self.next)
-            self.next = uid + 1
-            return uid
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path)
@@ -149,7 +135,7 @@ def main(argv=None):
                 return student, Graded(failed=f"the submission could not be read: {error}")
             workdir = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch))
             try:
-                return student, grader.grade(files, workdir, uids.take())
+                return student, grader.grade(files, workdir, uids.take)
             except Exception as error:  # one submission's failure is its own row, never the class's
                 return student, Graded(failed=f"the grader failed on it: {type(error).__name__}: {error}")
 

@@ -15,7 +15,6 @@ only, and the grader refuses to start a submission's code if that user could rea
 
 import argparse
 import json
-import secrets
 import shutil
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from grading.course import dataset_links, load_course_points, notebook_names
 from grading.plan import load_plan
-from grading.sandbox import FIRST_UID, free_uid, namespaces_work, readiness
+from grading.sandbox import Uids, namespaces_work, readiness
 from grading.submission import EXERCISE_TIMEOUT, Graded, Grader, SubmissionError, read_submission
 
 VISIBILITY = "visible"  # the feedback is the point of the course; Gradescope also knows "after_due_date"
@@ -83,8 +82,8 @@ def grade_upload(root, timeout):
     plan = load_plan(source / PLAN)  # before any student code runs, like everything below
     points = load_course_points(source / "grading" / "points.toml")
     mode = "namespaces" if namespaces_work() else "user"
-    uid = free_uid(FIRST_UID + secrets.randbelow(2**20))
-    readiness(mode, uid, [source / PLAN])
+    uids = Uids()
+    readiness(mode, uids.take(), [source / PLAN])
     try:
         files = read_submission(root / "submission")
     except SubmissionError as error:
@@ -97,7 +96,7 @@ def grade_upload(root, timeout):
         grader = Grader(plan, points, notebook_names(source), edition, mode, shown, timeout)
         workdir = scratch / "submission"
         workdir.mkdir()
-        return grader.grade(files, workdir, uid)
+        return grader.grade(files, workdir, uids.take)
 
 
 def main(argv=None):

@@ -13,17 +13,21 @@ Every process of a submission is started through a Sandbox, which gives it:
   process the code started dies with the command (the PID namespace ends with its first process);
 - elsewhere ("user" mode, a container that forbids namespaces, e.g. Gradescope's): the uid alone; the
   grader then refuses to grade until `check_secrets` finds that this user cannot read a secret;
-- after every command, `kill_all` kills whatever still runs under the submission's uid (a daemon that
-  forked and called setsid), so nothing of one submission outlives it.
+- after every command, `kill_all` kills whatever still runs under its uid (a daemon that forked and
+  called setsid, a process that left its group, which a timeout's kill would miss), so nothing of one
+  submission outlives it. Each worker of a submission has a uid of its own, so that this never kills
+  a worker still running beside it.
 
 Limits (memory per process, processes per uid) are set by the caller's preexec_fn and inherited.
 """
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 FIRST_UID = 3_000_000_000  # far above any account a system creates, below the kernel's 2**32 - 1
@@ -82,7 +86,7 @@ def namespaces_work():
     container)."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
-    probe = ["unshare", "--mount", "--pid", "--net", "--fork", "--kill-child", "true"]
+    probe = ["unshare", "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "true"]
     return subprocess.run(probe, capture_output=True).returncode == 0
 
 
@@ -108,6 +112,20 @@ def free_uid(start):
     while uid_in_use(uid):
         uid += 1
     return uid
+
+
+class Uids:
+    """Fresh uids, one per call of take(): none that an account, a process or an earlier call has."""
+
+    def __init__(self, start=None):
+        self.next = FIRST_UID + secrets.randbelow(2**20) if start is None else start
+        self.lock = threading.Lock()
+
+    def take(self):
+        with self.lock:
+            uid = free_uid(self.next)
+            self.next = uid + 1
+            return uid
 
 
 class Sandbox:
@@ -147,26 +165,28 @@ class Sandbox:
         env.update(extra or {})
         return env
 
-    def command(self, argv, results, env=None):
-        """The argv (to run as root) that runs `argv` in the sandbox with `results` writable.
+    def command(self, argv, results, env=None, uid=None):
+        """The argv (to run as root) that runs `argv` in the sandbox, as `uid` (the sandbox's by
+        default), with `results` writable.
 
         `results` is a folder of the grader's; it is given to the uid. `env` adds to the environment.
         """
         results = Path(results)
-        os.chown(results, self.uid, self.uid)
+        uid = self.uid if uid is None else uid
+        os.chown(results, uid, uid)
         os.chmod(results, 0o700)
         if self.mode == "namespaces":
             home = "/tmp"
             inner = ["env", "-i", "-C", IN_COURSE, *self._assignments(home, env), *argv]
             return [
-                "unshare", "--mount", "--pid", "--net", "--fork", "--kill-child", "--",
-                "sh", "-c", SETUP, "sandbox", str(self.scratch), str(self.uid), str(self.course),
+                "unshare", "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--",
+                "sh", "-c", SETUP, "sandbox", str(self.scratch), str(uid), str(self.course),
                 str(results), ":".join(self.shown), *inner,
             ]  # fmt: skip
         home = results / ".home"
         home.mkdir(exist_ok=True)
-        os.chown(home, self.uid, self.uid)
-        drop = ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--no-new-privs"]
+        os.chown(home, uid, uid)
+        drop = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs"]
         return [*drop, "--", "env", "-i", "-C", str(self.course), *self._assignments(home, env), *argv]
 
     def _assignments(self, home, env):
@@ -185,11 +205,13 @@ class Sandbox:
             start += code_or_module
         return [sys.executable, "-I", "-c", start, *map(str, args)]
 
-    def kill_all(self):
-        """Kill every process of the submission's uid, wherever it runs (twice: one may fork meanwhile)."""
+    def kill_all(self, uid=None):
+        """Kill every process of `uid` (the sandbox's by default), wherever it runs (twice: one may fork
+        meanwhile)."""
+        uid = self.uid if uid is None else uid
         for _ in range(2):
             subprocess.run(
-                ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups", "--",
+                ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--",
                  sys.executable, "-I", "-S", "-c",
                  "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept ProcessLookupError: pass"],
                 capture_output=True,

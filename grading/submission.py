@@ -23,6 +23,7 @@ runs the student's code, which can print whatever the reference notebook printed
 
 import resource
 import shutil
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -181,24 +182,30 @@ def limits():
 
 
 class SandboxLauncher:
-    """checks.isolation's launcher interface, for a worker in a Sandbox."""
+    """checks.isolation's launcher interface, for a worker in a Sandbox, each worker as a uid of its own
+    (from `uids`, a callable), so that what one leaves behind is killed without touching another."""
 
     preexec_fn = staticmethod(limits)
 
-    def __init__(self, sandbox):
-        self.sandbox = sandbox
+    def __init__(self, sandbox, uids):
+        self.sandbox, self.uids = sandbox, uids
+        self.running, self.lock = {}, threading.Lock()
 
     def results_inside(self, results):
         return self.sandbox.results_inside(results)
 
     def command(self, args, results, env=None):
-        argv = self.sandbox.command(self.sandbox.python("checks.worker", *args), results, env)
+        uid = self.uids()
+        with self.lock:
+            self.running[str(results)] = uid
+        argv = self.sandbox.command(self.sandbox.python("checks.worker", *args), results, env, uid=uid)
         # The grader's own environment, for unshare and setpriv; the worker's is set inside (env -i)
         return argv, "/", child_env()
 
-    def finished(self):
-        if self.sandbox.mode != "namespaces":  # there, the PID namespace ends with the worker
-            self.sandbox.kill_all()
+    def finished(self, results):
+        with self.lock:
+            uid = self.running.pop(str(results))
+        self.sandbox.kill_all(uid)
 
 
 class Grader:
@@ -217,15 +224,16 @@ class Grader:
         self.plan, self.points, self.notebook_names = plan, points, list(notebooks)
         self.edition, self.mode, self.shown, self.timeout = Path(edition), mode, list(shown), timeout
 
-    def grade(self, files, workdir, uid):
-        """Graded for {file name: bytes}, in `workdir` (an empty folder of the grader's), as `uid`."""
+    def grade(self, files, workdir, uids):
+        """Graded for {file name: bytes}, in `workdir` (an empty folder of the grader's); `uids()` gives
+        a fresh uid for each process of the submission."""
         workdir = Path(workdir)
         workdir.chmod(0o711)  # the uid may pass through to its course copy, and list nothing
         course = workdir / "course"
         taken, notes = course_copy(self.edition, course, files)
         variants = course / ".variants"
         variants.mkdir(mode=0o755)
-        sandbox = Sandbox(course, uid, self.mode, shown=self.shown)
+        sandbox = Sandbox(course, uids(), self.mode, shown=self.shown)
         inside = {}
         for exercise in self.exercises:
             save_variants(self.plan.variants[exercise.name], variants / f"{exercise.name}.pkl")
@@ -234,7 +242,7 @@ class Grader:
         try:
             run = ExerciseRun(
                 sandbox.course_inside / "assignment", self.exercises, BY_NAME, self.timeout,
-                verifier=self.verifier, launcher=SandboxLauncher(sandbox), variants=inside,
+                verifier=self.verifier, launcher=SandboxLauncher(sandbox, uids), variants=inside,
             )  # fmt: skip
             run.run()
         finally:

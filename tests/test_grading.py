@@ -16,6 +16,7 @@ from checks.grading import Verifier, case_outputs, load_variants, save_variants
 from checks.registry import BY_NAME, EXERCISES
 from grading.course import load_course_points
 from grading.plan import build_plan
+from grading.sandbox import Uids
 from grading.submission import Grader
 from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 from tests.test_check_cli import stubs_package
@@ -122,7 +123,7 @@ def grade(tmp_path, files, exercises=EXERCISES, offset=4242, hidden=None):
     grader = Grader(plan, points, [], edition(tmp_path), "namespaces", exercises=exercises)
     workdir = tmp_path / "work"
     workdir.mkdir()
-    graded = grader.grade({name: text.encode() for name, text in files.items()}, workdir, 3_999_000_000)
+    graded = grader.grade({name: text.encode() for name, text in files.items()}, workdir, Uids().take)
     return {item.name: item for item in graded.items}
 
 
@@ -253,3 +254,28 @@ def test_the_instructors_guide_lists_the_files_the_grader_takes():
     guide = (ROOT / "docs" / "grading.md").read_text()
     section = guide.split("## What students submit")[1].split("##")[0]
     assert sorted(re.findall(r"^- `assignment/(\w+\.py)`$", section, re.M)) == STUDENT_FILES
+
+
+def test_saved_outputs_that_would_take_more_memory_than_allowed_are_not_loaded():
+    import io
+
+    from checks.isolation import load_arrays
+
+    honest = io.BytesIO()
+    np.savez_compressed(honest, h=np.zeros((50, 50)))
+    assert load_arrays(honest.getvalue())["h"].shape == (50, 50)
+    assert load_arrays(honest.getvalue(), limit=1000) is None  # 20 kB of arrays, from a 200-byte file
+    assert load_arrays(b"not a zip") is None
+
+
+def test_every_exercise_draws_other_inputs_in_its_hidden_variants():
+    """An exercise whose hidden variants had the published inputs could be answered from the public
+    reference values (a lookup table): every one must differ somewhere."""
+    import pickle
+
+    plan = build_plan(SOLUTIONS, 123, EXERCISES, load_references())
+    for exercise in EXERCISES:
+        variants = plan.variants[exercise.name]
+        published = [pickle.dumps(inputs) for key, (_, inputs) in variants.items() if key.startswith("0/")]
+        hidden = [pickle.dumps(inputs) for key, (_, inputs) in variants.items() if key.startswith("123/")]
+        assert any(h not in published for h in hidden), exercise.name
