@@ -16,6 +16,7 @@ Exit status: 0 when everything selected is done, 1 otherwise, 2 for a bad argume
 
 import argparse
 import contextlib
+import importlib.util
 import io
 import json
 import re
@@ -37,6 +38,7 @@ from .restore import shipped_names
 
 PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
 WIDTH = 100
+SHOWN = 6  # problems listed per wrong exercise in a whole check
 
 
 class UsageError(Exception):
@@ -192,16 +194,19 @@ def print_file_problems(run, package_dir):
 
 
 def print_wrong(reports, shown):
+    """What is wrong in each wrong exercise: at most SHOWN problems each, all of them when only one
+    exercise is checked (`make check ONLY=name`, which the cut list names)."""
+    limit = None if len(shown) == 1 else SHOWN
     for name in shown:
         report = reports[name]
         if report.state != WRONG or report.waits_for is not None:
             continue
         where = f" ({report.location})" if report.location else ""
         print(f"{report.exercise} is wrong{where}:")
-        for problem in report.problems[:6]:
+        for problem in report.problems[:limit]:
             print(fill(problem, "  - ", "    "))
-        if len(report.problems) > 6:
-            print(f"  - ... and {len(report.problems) - 6} more")
+        if limit is not None and len(report.problems) > limit:
+            print(f"  - ... and {len(report.problems) - limit} more: `make check ONLY={name}` lists them all")
         if report.hint:
             print(fill(report.hint, "  Hint: ", "        "))
         print()
@@ -368,8 +373,26 @@ def verdicts_document(args, points, package_dir, reports, file_problems, noteboo
     }
 
 
+NOTEBOOK_PACKAGES = ("nbval", "jupyter_client", "ipykernel")  # what re-running a notebook needs
+
+
+def missing_packages(notebooks):
+    """One line on a Python without what the check needs (the course's venv has it all), or None."""
+    missing = [name for name in NOTEBOOK_PACKAGES if notebooks and importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"{sys.executable} is not the course's Python (it has no {', '.join(missing)}): run `make check` "
+        "in the course folder, which uses the course's own environment (.venv/)"
+    )
+
+
 def main(argv=None):
     args = parse_args(argv)
+    wrong_python = missing_packages(not args.no_notebooks)
+    if wrong_python:
+        print(f"error: {wrong_python}", file=sys.stderr)
+        return 2
     try:
         exercises, notebooks = select(args.only.strip())
         package_dir = check_package_dir(args.package)

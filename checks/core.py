@@ -26,6 +26,12 @@ TOLERANCE = 1e-8
 
 DONE, WRONG, TODO = "done", "wrong", "TODO"
 
+MATMUL_HINT = (
+    "The shapes of a matrix product do not fit (the line above says which sizes). Write each operand's "
+    "shape from the docstring: A @ B needs A's last axis to be B's first, e.g. x (N, D) @ Wx (D, H) "
+    "gives (N, H); a transpose such as Wx.T or a swapped order (Wx @ x) does not."
+)
+
 _NOT_WRITTEN = re.compile(r"^([\w.]+) is not written yet")
 
 
@@ -260,9 +266,14 @@ def _compare(report, case, name, actual, expected, tolerance=TOLERANCE):
         report.wrong(f"{name} contains NaN or inf ({case})")
         return False
     if normwise_error(actual, expected) > tolerance:
-        report.wrong(f"{name} is wrong when {case}")
-        return False
+        return False  # check_exercise says so, one line per case for all its wrong outputs
     return True
+
+
+def wrong_outputs_line(outputs, case):
+    """'dx, dWx and db are wrong when <case>': one line per case, so that every case stays in view."""
+    names = outputs[0] if len(outputs) == 1 else f"{', '.join(outputs[:-1])} and {outputs[-1]}"
+    return f"{names} {'is' if len(outputs) == 1 else 'are'} wrong when {case}"
 
 
 def check_exercise(exercise, module, references):
@@ -306,14 +317,22 @@ def check_exercise(exercise, module, references):
         except Exception as err:  # any crash of student code is a finding to report
             where = _student_frame(err, module) or report.location
             report.wrong(f"raised {type(err).__name__}: {err} (at {where}, when {case.name})")
+            if isinstance(err, ValueError) and "matmul" in str(err):
+                report.hint = MATMUL_HINT
             return report
         report.actual[case.name] = outputs
+        values_wrong = []
         for out_name, expected in stored[case.key].items():
             if out_name not in outputs:
                 continue
             tolerance = exercise.tolerances.get(out_name, TOLERANCE)
+            before = len(report.problems)
             if not _compare(report, case.name, out_name, outputs[out_name], expected, tolerance):
                 report.bad.setdefault(case.name, []).append(out_name)
+                if len(report.problems) == before:
+                    values_wrong.append(out_name)
+        if values_wrong:
+            report.wrong(wrong_outputs_line(values_wrong, case.name))
     if report.state == WRONG and exercise.diagnose is not None:
         # Hints read the expected outputs by case text, as reports do.
         refs = {case.name: stored[case.key] for case in exercise.cases}

@@ -117,6 +117,11 @@ def _diagnose_step_backward(report, refs):
         return "The forward pass is wrong on these inputs: fix lstm_step_forward first."
     if bad == {"dprev_c"} and report.failed(SB_C, "dprev_c"):
         return "dprev_c is the cell state's total gradient times f: the old state enters as f * prev_c."
+    if report.failed(SB_C) and not report.failed(SB_H):
+        return (
+            "Right when only dnext_h is on, wrong when only dnext_c is on: the cell state's gradient is "
+            "dnext_c + dnext_h * o * (1 - tanh(next_c)**2); is dnext_c added in?"
+        )
     if report.failed(SB_H, "dprev_c"):
         return (
             "dnext_h reaches the cell state too: next_h = o * tanh(next_c), so the cell state's "
@@ -149,9 +154,10 @@ lstm_step_backward = Exercise(
     notebook="04_backprop_through_time",
     run=_run_step_backward,
     cases=[
-        Case("sb_all", SB_ALL, lambda: _backward_inputs(seed=240)),
+        # The cases that switch one gradient off first: a student reads them first
         Case("sb_h", SB_H, lambda: _backward_inputs(seed=250, c=False)),
         Case("sb_c", SB_C, lambda: _backward_inputs(seed=260, h=False)),
+        Case("sb_all", SB_ALL, lambda: _backward_inputs(seed=240)),
         Case("sb_one", SB_ONE, lambda: _backward_inputs(seed=270, N=1)),
     ],
     diagnose=_diagnose_step_backward,

@@ -22,7 +22,8 @@ def format_report(report, cases):
     lines = [f"✗ {report.exercise} is wrong:"]
     lines += [f"  - {problem}" for problem in report.problems[:6]]
     if len(report.problems) > 6:
-        lines.append(f"  - ... and {len(report.problems) - 6} more")
+        more = len(report.problems) - 6
+        lines.append(f"  - ... and {more} more: `make check ONLY={report.exercise}` lists them all")
     if report.hint:
         lines.append(f"  Hint: {report.hint}")
     return "\n".join(lines)

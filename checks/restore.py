@@ -5,6 +5,7 @@ back without risking anything else. The stubs come from ``checks/pristine_assign
 student edition) or are generated from ``solutions/`` (in the course repository).
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +32,36 @@ def pristine_files():
     return planned_files(ROOT / "solutions", "assignment")
 
 
+def _git(folder, *args):
+    """What a git command prints in `folder` ('' if git is missing or the folder is not in a repository)."""
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def earlier_copies(target, rel, text):
+    """Where an earlier version of target/rel may be: editor backups, JupyterLab's checkpoint, or a git
+    commit whose version differs from the stub `text` (the student's own commit)."""
+    path = target / rel
+    stem, suffix = path.stem, path.suffix
+    candidates = [
+        path.with_name(path.name + "~"),  # Emacs, gedit
+        path.with_name(f".{path.name}.swp"),  # Vim
+        path.with_name(f"#{path.name}#"),
+        path.parent / ".ipynb_checkpoints" / f"{stem}-checkpoint{suffix}",  # JupyterLab's editor
+        target / ".backup" / rel,
+    ]
+    found = [c.relative_to(target.parent).as_posix() for c in candidates if c.is_file()]
+    committed = _git(target, "log", "-1", "--format=%h %cr", "--", rel).split(" ", 1)
+    if len(committed) == 2 and _git(target, "show", f"{committed[0]}:./{rel}") not in ("", text):
+        command = f"git -C {target.name} show {committed[0]}:./{rel}"
+        found.append(f"git, committed {committed[1]}: `{command}` prints it")
+    return found
+
+
 def restore(target, out=sys.stdout):
     """Write each missing file of `target`; return the list of files written."""
     target.mkdir(parents=True, exist_ok=True)
@@ -42,7 +73,12 @@ def restore(target, out=sys.stdout):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(rel)
-        print(f"wrote a fresh stub: {target.name}/{rel}", file=out)
+        print(
+            f"wrote a fresh stub: {target.name}/{rel} (as handed out: your earlier work is not in it)",
+            file=out,
+        )
+        for place in earlier_copies(target, rel, text.strip()):
+            print(f"  an earlier copy of it may be in {place}", file=out)
     if not written:
         print(f"nothing to restore: every file of {target.name}/ is there (none was touched)", file=out)
     return written

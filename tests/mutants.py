@@ -57,6 +57,14 @@ MUTANTS = [
     # ---- rnn_step_forward
     Mutant(
         "rnn_step_forward",
+        "the input weights transposed (x @ Wx.T)",
+        from_solution(
+            "rnn_step_forward", ("np.tanh(x @ Wx + prev_h @ Wh + b)", "np.tanh(x @ Wx.T + prev_h @ Wh + b)")
+        ),
+        "Wx.T",
+    ),
+    Mutant(
+        "rnn_step_forward",
         "no tanh",
         """
 def rnn_step_forward(x, prev_h, Wx, Wh, b):

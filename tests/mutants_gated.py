@@ -178,6 +178,15 @@ GATED_MUTANTS = [
     ),
     M(
         "lstm_step_backward",
+        "dnext_c left out of the cell state's gradient",
+        edit(
+            LSTM_STEP_BACKWARD,
+            ("dc = dnext_c + dnext_h * o * (1.0 - tanh_c**2)", "dc = dnext_h * o * (1.0 - tanh_c**2)"),
+        ),
+        "is dnext_c added in?",
+    ),
+    M(
+        "lstm_step_backward",
         "the dnext_h path missing from dprev_c only",
         edit(LSTM_STEP_BACKWARD, ("dprev_c = dc * f", "dprev_c = dnext_c * f")),
         "dnext_h reaches the cell state",

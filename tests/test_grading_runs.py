@@ -107,6 +107,18 @@ if os.fork() == 0:
             time.sleep(0.1)
     os._exit(0)
 """,
+    # forks 600 processes that would outlive it (as root, no process limit bound them)
+    "forks": """
+import os, time
+for _ in range(600):
+    try:
+        if os.fork() == 0:
+            os.setsid()
+            time.sleep(120)
+            os._exit(0)
+    except OSError:
+        break
+""",
     # drops a .pth into the venv, which would run in every later Python process
     "pth": """
 import site, sysconfig
