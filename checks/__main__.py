@@ -34,7 +34,7 @@ from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
 from .points import DEFAULT_FILE as POINTS_FILE
 from .points import PointsError, load_points
 from .registry import BY_NAME, EXERCISES
-from .restore import shipped_names
+from .restore import pristine_files, shipped_names
 
 PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
 WIDTH = 100
@@ -103,6 +103,20 @@ def unknown_files(package_dir):
     """Python files in the package that the course does not ship (a renamed exercise file?)."""
     known = {f"{e.module}.py" for e in EXERCISES} | {"__init__.py"} | shipped_names()
     return [p.name for p in sorted(package_dir.glob("*.py")) if p.name not in known]
+
+
+def edited_provided_modules(package_dir):
+    """Names of the provided modules of the package (not an exercise's file) that differ from the files
+    handed out, e.g. ['gradient_check.py'] when a student changed its step h."""
+    exercise_files = {f"{e.module}.py" for e in EXERCISES}
+    edited = []
+    for rel, text in pristine_files().items():
+        path = Path(package_dir) / rel
+        if rel in exercise_files or "/" in rel or not path.is_file():
+            continue
+        if path.read_bytes().decode("utf-8", "replace") != text:
+            edited.append(rel)
+    return edited
 
 
 def fill(text, first, rest):
@@ -306,6 +320,15 @@ def run_checks(args, package_dir, exercises, notebooks, timeout):
 
     run = check_exercises(package_dir, exercises, timeout)
     print_file_problems(run, package_dir)
+    edited = edited_provided_modules(package_dir)
+    for name in edited:
+        note = (
+            f"{display_path(package_dir / name)} is not the file handed out: it is provided (the notebooks "
+            "and the checks rely on it), not an exercise. To put it back, delete it and run `make restore`."
+        )
+        print(fill(note, "", "  "))
+    if edited:
+        print()
     shown = [e.name for e in exercises]
     reports = {name: run.reports[name] for name in shown}
     print_wrong(run.reports, shown)
@@ -318,6 +341,12 @@ def run_checks(args, package_dir, exercises, notebooks, timeout):
     if notebooks and not args.no_notebooks:
         time_scale = max(1.0, timeout / DEFAULT_TIMEOUT)
         notebook_results = notebooks_phase(package_dir, notebooks, run.reports, time_scale, encoding_problems)
+        if edited and not all(passed for passed, _ in notebook_results.values()):
+            names = ", ".join(display_path(package_dir / name) for name in edited)
+            print(
+                fill(f"A notebook that differs may differ because {names} was edited (see above).", "", "  ")
+            )
+            print()
 
     done = sum(r.state == DONE for r in reports.values())
     wrong = sum(r.state == WRONG for r in reports.values())

@@ -107,10 +107,33 @@ def run_notebook(name, package_dir, env=None, cell_timeout=None):
             tmp.cleanup()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log = LOG_DIR / f"{name}.log"
-    log.write_text(out, encoding="utf-8")
+    log.write_text(plain_log(out), encoding="utf-8")
     if returncode == 0:
         return True, [], log
     return False, cell_problems(notebook, out, cell_timeout), log
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_NBVAL_CELL = re.compile(r"\bCell (\d+)\b")
+LOG_LEGEND = (
+    "A re-run of the reference notebook with your code, compared with its saved outputs (nbval's report).\n"
+    "Cells are numbered as in `make check`'s table (code cell 1 is the first code cell). In each\n"
+    "difference, lines marked 'yours' are what your code printed, lines marked 'expected' the\n"
+    "reference's.\n\n"
+)
+
+
+def plain_log(out):
+    """nbval's report as a student reads it: no colour codes, the table's cell numbers, and the two
+    sides of a difference named (pytest marks the test output '-' and the reference '+')."""
+    text = _ANSI.sub("", out)
+    text = _NBVAL_CELL.sub(lambda m: f"code cell {int(m.group(1)) + 1}", text)
+    text = re.sub(r"(?m)^(\s*)- ", r"\1yours    | ", text)
+    text = re.sub(r"(?m)^(\s*)\+ ", r"\1expected | ", text)
+    text = text.replace(
+        "assert reference_output == test_output failed:", "your output differs from the reference's:"
+    )
+    return LOG_LEGEND + text
 
 
 def cell_problems(notebook, out, cell_timeout):

@@ -192,7 +192,7 @@ def sandbox_processes():
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # once per test worker, however pytest orders the modules
 def class_graded(tmp_path_factory):
     """One gradebook run over every attack, each beside a correct submission, and the careless ones."""
     tmp = tmp_path_factory.mktemp("class")
@@ -271,7 +271,7 @@ def test_names_cannot_become_formulas_or_stray_files(class_graded):
     assert "new_line.txt" in files and rows["new\nline"]["feedback"] == "new_line.txt"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def autograder(tmp_path_factory):
     """The autograder zip, extracted as Gradescope extracts it into /autograder/source, with data."""
     root = tmp_path_factory.mktemp("gradescope")
