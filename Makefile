@@ -14,7 +14,7 @@ help: help-students
 	@echo "  make stubs               regenerate assignment/ from solutions/ (refuses to overwrite edited files)"
 	@echo "  make references          recompute the check values from solutions/"
 	@echo "  make notebooks           re-execute the notebooks against solutions/ and save the reference outputs"
-	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones too)"
+	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones under 2)"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"

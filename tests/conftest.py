@@ -1,6 +1,6 @@
 """Run the longest tests first, so that the two workers of `make test` finish at about the same time."""
 
-# The notebooks that train (under one BLAS setting here, the other in the release test's `make check`)
+# The notebooks that train (under their two BLAS settings, in `make nbval-matrix` only)
 # take minutes each; everything else takes seconds.
 LONGEST_FIRST = (
     "test_release.py",

@@ -2,13 +2,12 @@
 
 Under each of three OpenBLAS kernels and with 1 and 2 BLAS threads (`make nbval-matrix`): the printed
 values are rounded, or verdicts, so every correct implementation prints the same text everywhere.
-
 The notebooks that train for minutes (TRAINING) take about 10 minutes of one core per BLAS setting,
 so they run under two settings only, the two most different in rounding that are not this machine's
-own. `make test` runs them once: in tests/test_release.py, where the student edition's `make check` runs
-every notebook under Haswell's kernels (FMA) on one thread each. The other, Sandybridge's kernels on one
-thread (AVX without FMA), is `test_matrix_training_notebooks_match_their_references` (marked
-`training_matrix`), which `make nbval-matrix` runs and CI runs after `make test` (.ci/run).
+own: Haswell's kernels (FMA) and Sandybridge's (AVX without FMA), on one thread each.
+That is `test_matrix_training_notebooks_match_their_references` (marked `training_matrix`), which
+`make nbval-matrix` runs and CI runs after `make test` (.ci/run); `make test` itself re-runs every other
+notebook under every setting, and the student edition's `make check` on them (tests/test_release.py).
 """
 
 import dataclasses
@@ -29,7 +28,7 @@ THREADS = ["1", "2"]
 NOTEBOOKS = sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))
 QUICK = [p for p in NOTEBOOKS if p.stem not in TRAINING]
 SLOW = [p for p in NOTEBOOKS if p.stem in TRAINING]
-TRAINING_SETTING = ("Sandybridge", "1")  # the other one is the release test's (Haswell, 1 thread each)
+TRAINING_SETTINGS = [("Haswell", "1"), ("Sandybridge", "1")]
 # The release test forces this kernel on its `make check`; it lives here so the two cannot drift.
 RELEASE_CORETYPE = "Haswell"
 
@@ -74,9 +73,10 @@ def run_matrix_cell(coretype, threads, notebooks):
 
 
 @pytest.mark.training_matrix
+@pytest.mark.parametrize("setting", TRAINING_SETTINGS, ids=lambda s: s[0])
 @pytest.mark.parametrize("notebook", SLOW, ids=lambda p: p.stem[:2])
-def test_matrix_training_notebooks_match_their_references(notebook):
-    run_matrix_cell(*TRAINING_SETTING, [notebook])
+def test_matrix_training_notebooks_match_their_references(notebook, setting):
+    run_matrix_cell(*setting, [notebook])
 
 
 @pytest.mark.parametrize("threads", THREADS)
