@@ -8,8 +8,8 @@ expected outputs computed from solutions/) is read before any student code runs.
 in its own course copy (the student edition, built from the last commit), as a user of its own, in a
 sandbox that holds neither solutions/ nor the repository (grading.sandbox); it needs root, as a
 container or `sudo` gives. A submission that cannot be read, unpacked or graded gets its row with the
-reason, so grades.csv always lists every entry. Writes OUT/grades.csv (student, points per exercise and
-notebook, total, notes) and OUT/feedback/STUDENT.txt.
+reason, so grades.csv always lists every entry. Writes OUT/grades.csv (student, points per exercise,
+total, maximum, feedback file, notes) and OUT/feedback/STUDENT.txt; notebooks are not graded.
 """
 
 import argparse
@@ -37,7 +37,7 @@ from grading.submission import (
 )
 from tools.release import ROOT, build
 
-from .course import dataset_links, load_course_points, notebook_names
+from .course import dataset_links, load_course_points
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -119,7 +119,7 @@ def main(argv=None):
         plan = build_plan(ROOT / "solutions", 1 + secrets.randbelow(2**31), EXERCISES, references)
         points = load_course_points(ROOT / "grading" / "points.toml")
         shown = dataset_links(edition, ROOT / "datasets")
-        grader = Grader(plan, points, notebook_names(), edition, mode, shown, args.timeout)
+        grader = Grader(plan, points, edition, mode, shown, args.timeout)
         uids = Uids()
         try:
             readiness(mode, uids.take(), [ROOT / "solutions", ROOT / "grading", ROOT / ".git"])

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading.course import dataset_links, load_course_points, notebook_names
+from grading.course import dataset_links, load_course_points
 from grading.plan import load_plan
 from grading.sandbox import Uids, namespaces_work, readiness
 from grading.submission import EXERCISE_TIMEOUT, Graded, Grader, SubmissionError, read_submission
@@ -93,7 +93,7 @@ def grade_upload(root, timeout):
         scratch.chmod(0o711)
         edition = edition_of(source, scratch / "edition")
         shown = dataset_links(edition, source / "datasets")
-        grader = Grader(plan, points, notebook_names(source), edition, mode, shown, timeout)
+        grader = Grader(plan, points, edition, mode, shown, timeout)
         workdir = scratch / "submission"
         workdir.mkdir()
         return grader.grade(files, workdir, uids.take)

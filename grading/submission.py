@@ -39,7 +39,6 @@ from .sandbox import Sandbox
 STUDENT_FILES = sorted({f"{exercise.module}.py" for exercise in EXERCISES})
 MAX_FILE_BYTES = 1 * 2**20  # a student file is a few tens of kB
 MAX_MEMBERS = 10_000  # entries of a submitted .zip that are looked at
-TIME_LIMIT = 3600  # seconds for a whole submission; each exercise has its own limit
 EXERCISE_TIMEOUT = 60.0
 MEMORY_LIMIT = 8 * 2**30  # bytes of address space per process of the submission
 PROCESSES = 256  # processes of the submission's uid at once (a worker needs a few)
@@ -211,17 +210,16 @@ class SandboxLauncher:
 class Grader:
     """Grades submissions against what it read before any student code ran.
 
-    plan: grading.plan.Plan; points: ({exercise: points}, {notebook: points}); edition: the student
+    plan: grading.plan.Plan; points: ({exercise: points}, {notebook: points}), of which the grader uses
+    the exercises' (it grades no notebook); edition: the student
     edition (a folder) each course copy is made from; mode: the Sandbox mode; shown: folders a
     sandbox shows read-only (the data sets).
     """
 
-    def __init__(
-        self, plan, points, notebooks, edition, mode, shown=(), timeout=EXERCISE_TIMEOUT, exercises=EXERCISES
-    ):
+    def __init__(self, plan, points, edition, mode, shown=(), timeout=EXERCISE_TIMEOUT, exercises=EXERCISES):
         self.exercises = list(exercises)
         self.verifier = Verifier(plan.expected)
-        self.plan, self.points, self.notebook_names = plan, points, list(notebooks)
+        self.plan, self.points = plan, points
         self.edition, self.mode, self.shown, self.timeout = Path(edition), mode, list(shown), timeout
 
     def grade(self, files, workdir, uids):

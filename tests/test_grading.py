@@ -120,7 +120,7 @@ def grade(tmp_path, files, exercises=EXERCISES, offset=4242, hidden=None):
     exercises = [BY_NAME[name] for name in names]
     plan = build_plan(SOLUTIONS, offset, exercises, load_references(), hidden)
     points = load_course_points(ROOT / "grading" / "points.toml")
-    grader = Grader(plan, points, [], edition(tmp_path), "namespaces", exercises=exercises)
+    grader = Grader(plan, points, edition(tmp_path), "namespaces", exercises=exercises)
     workdir = tmp_path / "work"
     workdir.mkdir()
     graded = grader.grade({name: text.encode() for name, text in files.items()}, workdir, Uids().take)
@@ -279,3 +279,18 @@ def test_every_exercise_draws_other_inputs_in_its_hidden_variants():
         published = [pickle.dumps(inputs) for key, (_, inputs) in variants.items() if key.startswith("0/")]
         hidden = [pickle.dumps(inputs) for key, (_, inputs) in variants.items() if key.startswith("123/")]
         assert any(h not in published for h in hidden), exercise.name
+
+
+def test_grading_refuses_where_it_could_not_isolate_a_submission(tmp_path, monkeypatch):
+    import grading.sandbox as sandbox
+
+    secret = tmp_path / "solutions"
+    secret.mkdir()
+    uid = sandbox.Uids().take()
+    if os.geteuid() == 0:
+        sandbox.readiness("namespaces", uid, [secret])  # there the secrets do not exist in the sandbox
+        with pytest.raises(sandbox.SandboxError, match="cannot run|could read"):
+            sandbox.readiness("user", uid, [secret, ROOT / "solutions"])
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    with pytest.raises(sandbox.SandboxError, match="needs root"):
+        sandbox.readiness("namespaces", uid, [secret])
