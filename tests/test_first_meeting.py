@@ -117,7 +117,7 @@ def test_in_a_terminal_make_check_ends_with_the_checks_own_line_and_elsewhere_ke
     )
     os.symlink(ROOT / ".venv", stub_root / ".venv")
     os.symlink(ROOT / "datasets", stub_root / "datasets", target_is_directory=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS")}
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     piped = subprocess.run(command.split(), cwd=stub_root, capture_output=True, text=True, env=env)
     assert piped.returncode != 0, piped.stdout + piped.stderr  # the stubs are TODO
     tty = subprocess.run(
