@@ -24,7 +24,6 @@ Limits (memory per process, processes per uid) are set by the caller's preexec_f
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -254,11 +253,3 @@ def readiness(mode, uid, secrets, interpreter=sys.executable):
             f"the grading user could read {', '.join(leaks)}: make them readable by their owner only "
             "(chmod -R go-rwx), or grade where namespaces work"
         )
-
-
-def stop(proc):
-    """Kill a sandboxed command started with start_new_session (its unshare or setpriv, and so all)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
