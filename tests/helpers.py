@@ -9,7 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from course.paths import ROOT
+
 SOLUTIONS = ROOT / "solutions"
 _counter = itertools.count()
 
@@ -37,19 +38,19 @@ def replace_function(source, new_function):
 
 
 def make_package(parent, functions=(), module="rnn_layers", modules=None, name="assignment"):
-    """A copy of solutions/ at parent/name with some functions (or whole modules) replaced.
+    """A copy of solutions/ at parent/name with whole modules, then some functions, replaced.
 
-    functions: sources of replacement functions for `module`; modules: {module: whole source}.
+    modules: {module: whole source} (a mutant's); functions: sources of replacement functions for `module`.
     """
     target = Path(parent) / name
     shutil.copytree(SOLUTIONS, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for mod, text in (modules or {}).items():
+        (target / f"{mod}.py").write_text(text)
     path = target / f"{module}.py"
     source = path.read_text()
     for function in functions:
         source = replace_function(source, function)
     path.write_text(source)
-    for mod, text in (modules or {}).items():
-        (target / f"{mod}.py").write_text(text)
     return target
 
 

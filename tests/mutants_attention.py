@@ -1,26 +1,13 @@
-"""Realistic wrong versions of the attention exercises (notebook 9), each an edit of the reference module.
+"""Realistic wrong versions of the attention exercises (notebook 9): edits of the reference solution's own
+text (tests/mutants.py's `edited`)."""
 
-`edited` asserts that the text it replaces is there exactly once, so a changed reference cannot silently
-turn a mutant back into a correct function.
-"""
-
-from pathlib import Path
-
-from tests.mutants import Mutant
-
-SOURCE = (Path(__file__).resolve().parents[1] / "solutions" / "attention_layers.py").read_text()
-
-
-def edited(*pairs):
-    text = SOURCE
-    for old, new in pairs:
-        assert text.count(old) == 1, f"mutant edit does not apply: {old!r}"
-        text = text.replace(old, new)
-    return text
+from tests.mutants import Mutant, edited
 
 
 def mutant(function, name, hint, *pairs):
-    return Mutant(function, name, edited(*pairs), hint, module="attention_layers")
+    return Mutant(
+        function, name, edited(function, *pairs, module="attention_layers"), hint, module="attention_layers"
+    )
 
 
 SOFTMAX = """    exp = np.exp(scores - scores.max(axis=1, keepdims=True))

@@ -1,100 +1,72 @@
-"""Realistic wrong versions of the captioning exercises.
+"""Realistic wrong versions of the captioning exercises: edits of the reference solution's own text
+(tests/mutants.py's `edited`), the CaptioningRNN methods' in solutions/captioning_rnn.py."""
 
-The layer functions are whole replacement functions (as in tests/mutants.py); the CaptioningRNN
-methods are small edits of the solved module's text, whose `edit` fails if the text it replaces is gone.
-"""
-
-from tests.helpers import SOLUTIONS
-from tests.mutants import Mutant
-from tests.mutants_gated import edit
-
-MODEL = (SOLUTIONS / "captioning_rnn.py").read_text()
+from tests.mutants import Mutant, edited
 
 
 def model_mutant(function, name, hint, *pairs):
-    return Mutant(function, name, edit(MODEL, *pairs), hint, module="captioning_rnn")
+    return Mutant(
+        function, name, edited(function, *pairs, module="captioning_rnn"), hint, module="captioning_rnn"
+    )
 
-
-EMBED_FORWARD = """
-def word_embedding_forward(x, W):
-    out = W[x]
-    cache = (x, W.shape)
-    return out, cache
-"""
-
-EMBED_BACKWARD = """
-def word_embedding_backward(dout, cache):
-    x, W_shape = cache
-    dW = np.zeros(W_shape, dtype=dout.dtype)
-    np.add.at(dW, x, dout)
-    return dW
-"""
-
-SOFTMAX_LOSS = """
-def temporal_softmax_loss(x, y, mask):
-    N, T, V = x.shape
-    shifted = x - x.max(axis=2, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-    picked = np.take_along_axis(log_probs, y[:, :, None], axis=2)[:, :, 0]
-    loss = -np.sum(picked * mask) / N
-    dx = np.exp(log_probs)
-    np.put_along_axis(dx, y[:, :, None], np.take_along_axis(dx, y[:, :, None], axis=2) - 1.0, axis=2)
-    dx *= mask[:, :, None] / N
-    return loss, dx
-"""
-
-TEMPLATES = [EMBED_FORWARD, EMBED_BACKWARD, SOFTMAX_LOSS]
 
 CAPTIONING_MUTANTS = [
     # ---- word_embedding_forward
-    Mutant("word_embedding_forward", "batch and time swapped", edit(EMBED_FORWARD, ("W[x]", "W[x.T]"))),
+    Mutant(
+        "word_embedding_forward",
+        "batch and time swapped",
+        edited("word_embedding_forward", ("W[x]", "W[x.T]")),
+    ),
     Mutant(
         "word_embedding_forward",
         "1-based word indices",
-        edit(EMBED_FORWARD, ("W[x]", "W[x - 1]")),
+        edited("word_embedding_forward", ("W[x]", "W[x - 1]")),
         "rows of W",
     ),
     Mutant(
         "word_embedding_forward",
         "flattened in the wrong order",
-        edit(EMBED_FORWARD, ("out = W[x]", "out = W[x.T.ravel()].reshape(x.shape[0], x.shape[1], -1)")),
+        edited(
+            "word_embedding_forward",
+            ("out = W[x]", "out = W[x.T.ravel()].reshape(x.shape[0], x.shape[1], -1)"),
+        ),
     ),
     # ---- word_embedding_backward
     Mutant(
         "word_embedding_backward",
         "dW[x] += dout loses repeated words",
-        edit(EMBED_BACKWARD, ("np.add.at(dW, x, dout)", "dW[x] += dout")),
+        edited("word_embedding_backward", ("np.add.at(dW, x, dout)", "dW[x] += dout")),
         "np.add.at",
     ),
     Mutant(
         "word_embedding_backward",
         "dW[x] = dout overwrites",
-        edit(EMBED_BACKWARD, ("np.add.at(dW, x, dout)", "dW[x] = dout")),
+        edited("word_embedding_backward", ("np.add.at(dW, x, dout)", "dW[x] = dout")),
         "repeat",
     ),
     Mutant(
         "word_embedding_backward",
         "averaged over the batch",
-        edit(EMBED_BACKWARD, ("np.add.at(dW, x, dout)", "np.add.at(dW, x, dout / x.shape[0])")),
+        edited("word_embedding_backward", ("np.add.at(dW, x, dout)", "np.add.at(dW, x, dout / x.shape[0])")),
     ),
     # ---- temporal_softmax_loss
     Mutant(
         "temporal_softmax_loss",
         "mask ignored in the loss",
-        edit(SOFTMAX_LOSS, ("-np.sum(picked * mask) / N", "-np.sum(picked) / N")),
+        edited("temporal_softmax_loss", ("-np.sum(picked * mask) / N", "-np.sum(picked) / N")),
         "mask is False",
     ),
     Mutant(
         "temporal_softmax_loss",
         "mask ignored in the gradient",
-        edit(SOFTMAX_LOSS, ("dx *= mask[:, :, None] / N", "dx /= N")),
+        edited("temporal_softmax_loss", ("dx *= mask[:, :, None] / N", "dx /= N")),
         "mask is False",
     ),
     Mutant(
         "temporal_softmax_loss",
         "averaged over time steps instead of summed",
-        edit(
-            SOFTMAX_LOSS,
+        edited(
+            "temporal_softmax_loss",
             ("-np.sum(picked * mask) / N", "-np.sum(picked * mask) / (N * T)"),
             ("dx *= mask[:, :, None] / N", "dx *= mask[:, :, None] / (N * T)"),
         ),
@@ -103,13 +75,13 @@ CAPTIONING_MUTANTS = [
     Mutant(
         "temporal_softmax_loss",
         "softmax without subtracting the maximum",
-        edit(SOFTMAX_LOSS, ("shifted = x - x.max(axis=2, keepdims=True)", "shifted = x")),
+        edited("temporal_softmax_loss", ("shifted = x - x.max(axis=2, keepdims=True)", "shifted = x")),
         "large inputs",
     ),
     Mutant(
         "temporal_softmax_loss",
         "gradient not divided by N",
-        edit(SOFTMAX_LOSS, ("dx *= mask[:, :, None] / N", "dx *= mask[:, :, None]")),
+        edited("temporal_softmax_loss", ("dx *= mask[:, :, None] / N", "dx *= mask[:, :, None]")),
         "N times too large",
     ),
     # ---- CaptioningRNN.loss

@@ -1,14 +1,11 @@
-"""Realistic wrong versions of the character language model's exercises: edits of the solved module."""
+"""Realistic wrong versions of the character language model's exercises: edits of the reference solution's
+own text (tests/mutants.py's `edited`)."""
 
-from tests.helpers import SOLUTIONS
-from tests.mutants import Mutant
-from tests.mutants_gated import edit
-
-SOURCE = (SOLUTIONS / "char_lm.py").read_text()
+from tests.mutants import Mutant, edited
 
 
 def mutant(function, name, hint, *pairs):
-    return Mutant(function, name, edit(SOURCE, *pairs), hint, module="char_lm")
+    return Mutant(function, name, edited(function, *pairs, module="char_lm"), hint, module="char_lm")
 
 
 CHAR_LM_MUTANTS = [

@@ -19,7 +19,9 @@ from tests.mutants_gated import GATED_MUTANTS
 
 def test_each_case_is_one_line_so_the_telling_case_is_never_cut_off(tmp_path):
     mutant = next(m for m in GATED_MUTANTS if m.name == "dnext_c left out of the cell state's gradient")
-    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks", "--no-speed")
+    code, out = run_check_cli(
+        make_package(tmp_path, modules={mutant.module: mutant.source}), "--no-notebooks", "--no-speed"
+    )
     assert code == 1
     section = out.split("lstm_step_backward is wrong")[1].split("\n\n")[0]
     assert "wrong when only dnext_c is on (dnext_h = 0)" in section, section

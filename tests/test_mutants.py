@@ -10,22 +10,18 @@ from checks.notebook import format_report
 from checks.registry import BY_NAME, EXERCISES, find
 from tests.helpers import import_fresh, make_package, module_for, run_check_cli
 from tests.mutants import MUTANTS as RNN_MUTANTS
+from tests.mutants import edited
 from tests.mutants_attention import ATTENTION_MUTANTS
 from tests.mutants_captioning import CAPTIONING_MUTANTS
-from tests.mutants_captioning import TEMPLATES as CAPTIONING_TEMPLATES
 from tests.mutants_char_lm import CHAR_LM_MUTANTS
 from tests.mutants_gated import GATED_MUTANTS
-from tests.mutants_gated import TEMPLATES as GATED_TEMPLATES
 
 REFERENCES = load_references()
 MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS + CHAR_LM_MUTANTS + ATTENTION_MUTANTS
-TEMPLATES = GATED_TEMPLATES + CAPTIONING_TEMPLATES
 
 
 def mutant_module(tmp_path, mutant):
     """The rnn_layers module of a copy of solutions/ with the mutant in place."""
-    if mutant.module == "rnn_layers":
-        return import_fresh(make_package(tmp_path, [mutant.source]))
     return import_fresh(make_package(tmp_path, modules={mutant.module: mutant.source}))
 
 
@@ -100,17 +96,14 @@ def test_mutant_leaves_the_other_exercises_alone(tmp_path, mutant):
         assert check_exercise(exercise, module_for(exercise, module), REFERENCES).state == DONE, exercise.name
 
 
-def edited_function(template):
-    """The function a template is for: its last one (a backward template starts with its forward)."""
-    return re.findall(r"^def (\w+)", template, re.M)[-1]
-
-
-@pytest.mark.parametrize("template", TEMPLATES, ids=edited_function)
-def test_the_templates_the_gated_mutants_edit_are_correct(tmp_path, template):
-    """Otherwise a mutant could be caught for a mistake of the template, not its own."""
-    name = edited_function(template)
-    module = import_fresh(make_package(tmp_path, [template]))
-    assert check_exercise(find(name), module, REFERENCES).state == DONE
+def test_a_mutant_edit_must_match_exactly_once_in_its_function():
+    """So a changed reference can neither turn a mutant silently correct nor edit the wrong line."""
+    with pytest.raises(AssertionError, match="must match once, not 0"):
+        edited("rnn_step_forward", ("np.tanh(x @ Wx.T", "np.tanh(x"))
+    with pytest.raises(AssertionError, match="must match once, not 3"):
+        edited("lstm_step_forward", ("sigmoid(a[:, ", "tanh(a[:, "))
+    # The docstring restates the formulas: an edit reaches the code only.
+    assert "next_h = o * tanh(next_c)" in edited("lstm_step_forward", ("next_h = o * tanh_c", "next_h = 0"))
 
 
 def test_every_exercise_has_at_least_three_mutants():
@@ -120,7 +113,9 @@ def test_every_exercise_has_at_least_three_mutants():
 
 def test_the_command_line_check_names_a_mutant_and_fails(tmp_path):
     mutant = next(m for m in MUTANTS if m.name == "upstream gradient added only at the last step")
-    code, out = run_check_cli(make_package(tmp_path, [mutant.source]), "--no-notebooks", "--no-speed")
+    code, out = run_check_cli(
+        make_package(tmp_path, modules={"rnn_layers": mutant.source}), "--no-notebooks", "--no-speed"
+    )
     assert code == 1
     assert re.search(r"^rnn_backward +04_backprop_through_time +wrong", out, re.M), out
     assert "rnn_backward is wrong" in out and "added at every step" in out

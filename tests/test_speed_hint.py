@@ -86,7 +86,9 @@ def test_no_speed_line_while_an_exercise_of_that_cell_is_wrong(tmp_path):
     stubs = (ROOT / "assignment" / "rnn_layers.py").read_text()
     start = stubs.index("def gru_forward(")
     gru_stub = stubs[start : stubs.index("\ndef ", start + 1)]
-    code, out = run_check_cli(make_package(tmp_path, [mutant.source, gru_stub]), "--no-notebooks")
+    code, out = run_check_cli(
+        make_package(tmp_path, [gru_stub], modules={mutant.module: mutant.source}), "--no-notebooks"
+    )
     assert code == 1
     assert "rnn_forward + rnn_backward" not in out and "gru_forward + gru_backward" not in out
     assert "lstm_forward + lstm_backward (N=32" in out
