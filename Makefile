@@ -2,9 +2,11 @@
 # Run `make help` for the rest.
 
 .DEFAULT_GOAL := help
+# In this repository the check weighs exercises by the instructor's table (the student edition: 1 each).
+POINTS ?= grading/points.toml
 include student.mk
 
-.PHONY: help test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release \
+.PHONY: help assignment test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release \
   autograder grade clean
 
 help: help-students
@@ -23,10 +25,18 @@ help: help-students
 	@echo "  make autograder          dist/autograder.zip for Gradescope"
 	@echo "  make grade SUBMISSIONS=dir  grade a folder of submissions (as root): grades/grades.csv and feedback"
 
+# assignment/ (the student's package) and checks/handed_out/ (it as handed out, for make restore and the
+# check) are generated from solutions/, never committed: built when missing, and every file nobody has
+# edited follows solutions/; an edited file is never touched (docs/maintainers.md).
+assignment: setup
+	@$(PY) -m tools.stubs --update
+
+lab check restore: assignment
+
 # Two pytest workers: the notebook and release tests are independent, and the machine has 2 cores.
 TEST_WORKERS ?= 2
 
-test: setup data
+test: setup data assignment
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m tools.stubs --check

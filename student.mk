@@ -10,6 +10,7 @@ TIMEOUT ?=
 NOTEBOOKS ?= 1
 SPEED  ?= 1
 FORMAT ?=
+POINTS ?=
 
 .PHONY: setup data lab check restore help-students
 
@@ -28,7 +29,7 @@ $(STAMP): requirements.txt course/setup_venv.py
 	  { echo "error: the course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.12 ..."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) course/setup_venv.py
+	$(PY) -m course.setup_venv
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -47,6 +48,7 @@ lab: setup data
 # CI, a pipe) and for any other status, the exit status is the check's.
 check: setup data
 	@$(PY) -m checks --only "$(ONLY)" --timeout "$(TIMEOUT)" $(if $(filter json,$(FORMAT)),--json,) \
+	  $(if $(POINTS),--points "$(POINTS)",) \
 	  $(if $(filter 0,$(NOTEBOOKS)),--no-notebooks,) $(if $(filter 0,$(SPEED)),--no-speed,); \
 	  status=$$?; if [ $$status -eq 1 ] && [ -t 1 ]; then exit 0; fi; exit $$status
 

@@ -24,14 +24,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+from course.paths import ASSIGNMENT
+
 from . import verdict_cache
 from .core import DONE, TODO, WRONG, display_path
 from .exercise_runs import ExerciseRun, is_done
 from .inputs import GATE_BLOCKS
-from .isolation import DEFAULT_TIMEOUT, ROOT, fatal_cause, run_worker, stop_all
+from .isolation import DEFAULT_TIMEOUT, fatal_cause, run_worker, stop_all
 from .notebook_phase import check_notebooks
 from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
-from .points import DEFAULT_FILE as POINTS_FILE
 from .points import PointsError, load_points
 from .registry import BY_NAME, EXERCISES
 from .restore import pristine_files, shipped_names
@@ -287,13 +288,13 @@ def notebooks_phase(package_dir, notebooks, reports, time_scale, encoding_proble
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", default=str(ROOT / "assignment"))
+    parser.add_argument("--package", default=str(ASSIGNMENT))
     parser.add_argument("--only", default="")
     parser.add_argument("--no-notebooks", action="store_true", help="skip re-running notebooks")
     parser.add_argument("--no-speed", action="store_true", help="skip timing the sequence layers")
     parser.add_argument("--timeout", default="", help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--json", action="store_true", help="print the verdicts as JSON, with points")
-    parser.add_argument("--points", default=str(POINTS_FILE), help="the points table (grading/points.toml)")
+    parser.add_argument("--points", default=None, help="the points table (default: a point each)")
     parser.add_argument("--no-cache", action="store_true", help="re-run everything, record nothing")
     return parser.parse_args(argv)
 

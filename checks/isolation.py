@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from course.paths import ROOT
 
 # Every exercise's check takes well under a second with a correct NumPy implementation (the slowest,
 # sample_with_temperature, about 0.1 s; the worker's start-up about 0.3 s). Even Python loops over

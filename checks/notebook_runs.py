@@ -13,14 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from course.paths import BUILD, CHECKS, REFERENCE_NOTEBOOKS, ROOT
+
 from .isolation import RUNNING, child_env, kill_group
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-REFERENCE_NOTEBOOKS = HERE / "reference_notebooks"
-SANITIZE = HERE / "nbval_sanitize.cfg"
-INI = HERE / "nbval.ini"
-LOG_DIR = ROOT / "build" / "check"
+SANITIZE = CHECKS / "nbval_sanitize.cfg"
+INI = CHECKS / "nbval.ini"
+LOG_DIR = BUILD / "check"
 
 _FAILED = re.compile(r"^FAILED .*::Cell (\d+)")
 _TIMED_OUT = re.compile(r"Cell (\d+): Timeout of")  # nbval's report of a cell it interrupted

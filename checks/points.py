@@ -1,15 +1,12 @@
 """Points per exercise and per notebook, for grading: read from one table an instructor edits.
 
-The table is ``grading/points.toml`` in the course repository (``--points FILE`` names another): an
-``[exercises]`` and a ``[notebooks]`` section mapping names to points. Anything not listed is worth 1.
+The table is handed in as ``--points FILE`` (the course repository's Makefile and the grader pass
+``grading/points.toml``): an ``[exercises]`` and a ``[notebooks]`` section mapping names to points.
+Without a table, or for anything it does not list, a point each.
 """
 
 import tomllib
 from pathlib import Path
-
-from .isolation import ROOT
-
-DEFAULT_FILE = ROOT / "grading" / "points.toml"
 
 
 class PointsError(ValueError):
@@ -19,10 +16,13 @@ class PointsError(ValueError):
 def load_points(path, exercises, notebooks):
     """({exercise: points}, {notebook: points}) for the given names; 1 each where the table is silent.
 
-    `path` None or missing (the student edition has no grading/): every one is worth 1.
+    `path` None (no table was handed in, as in the student edition): every one is worth 1.
     """
     tables = {"exercises": {}, "notebooks": {}}
-    if path is not None and Path(path).exists():
+    if path is not None and not Path(path).is_file():
+        expected = "a TOML file with [exercises] and [notebooks] sections"
+        raise PointsError(f"{path}: no such points table (expected {expected})")
+    if path is not None:
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:

@@ -1,35 +1,39 @@
 """``make restore``: put back a fresh stub for every file of ``assignment/`` that is missing.
 
 It never touches a file that exists, edited or not: a student who deleted or renamed a file gets it
-back without risking anything else. The stubs come from ``checks/pristine_assignment/`` (in the
-student edition) or are generated from ``solutions/`` (in the course repository).
+back without risking anything else. The stubs come from ``checks/handed_out/``, assignment/ as it was
+handed out: written by the release in the student edition, and by `make lab` or `make check` in the
+course repository (docs/maintainers.md, "Why assignment/ is generated").
 """
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PRISTINE = ROOT / "checks" / "pristine_assignment"
+from course.paths import ASSIGNMENT, HANDED_OUT
+
+
+class HandedOutMissing(FileNotFoundError):
+    """checks/handed_out/ is not there; the message says how to get it back."""
+
+
+def pristine_files(folder=HANDED_OUT):
+    """{relative path: text} of assignment/ as handed out."""
+    if not folder.is_dir():
+        raise HandedOutMissing(
+            f"{folder} is missing: it holds assignment/ as handed out. In the course repository "
+            "`make check` writes it again; in the student edition, copy checks/handed_out/ from a fresh "
+            "download of the course."
+        )
+    return {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts and p.name != ".stubs-manifest.json"
+    }
 
 
 def shipped_names():
     """Names of the Python files the course ships in the student's package."""
-    source = PRISTINE if PRISTINE.is_dir() else ROOT / "solutions"
-    return {p.name for p in source.glob("*.py")}
-
-
-def pristine_files():
-    """{relative path: text} of the stubs as handed out."""
-    if PRISTINE.is_dir():
-        return {
-            p.relative_to(PRISTINE).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(PRISTINE.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts
-        }
-    from tools.stubs import planned_files  # the course repository: generate them
-
-    return planned_files(ROOT / "solutions", "assignment")
+    return {rel for rel in pristine_files() if rel.endswith(".py") and "/" not in rel}
 
 
 def _git(folder, *args):
@@ -85,4 +89,7 @@ def restore(target, out=sys.stdout):
 
 
 if __name__ == "__main__":
-    restore(ROOT / "assignment")
+    try:
+        restore(ASSIGNMENT)
+    except HandedOutMissing as error:
+        sys.exit(f"error: {error}")

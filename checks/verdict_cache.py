@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from .isolation import ROOT
+from course.paths import BUILD, ROOT
 
-DEFAULT_FILE = ROOT / "build" / "check" / "passed.json"
+DEFAULT_FILE = BUILD / "check" / "passed.json"
 # Off with `--no-cache`: a record is a file anyone can edit, so a grade never
 # rests on one, and a graded run leaves none.
 enabled = True

@@ -30,9 +30,9 @@ import numpy as np
 from tqdm import tqdm
 
 from . import manifest
+from .paths import DATASETS
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "datasets" / "coco_captioning"
+OUT = DATASETS / "coco_captioning"
 # Measured: see datasets/README.md.
 BUILD_TIME = "about 30 seconds on 2 idle cores, longer on a busy machine; nothing is downloaded"
 VERSION = 2  # bump when the data change, so that `make data` rebuilds old copies (2: region features)

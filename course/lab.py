@@ -9,10 +9,9 @@ import argparse
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+from .paths import NOTEBOOKS, ROOT
+
 KERNEL_NAME = "rnn-course"
 
 

@@ -10,7 +10,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from course.paths import ROOT
+
 KERNEL_NAME = "rnn-course"
 KERNEL_DISPLAY = "Python 3 (RNN course)"
 

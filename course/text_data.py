@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from . import manifest
+from .paths import DATASETS
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "datasets" / "char_lm"
+OUT = DATASETS / "char_lm"
 VERSION = f"1/python-{platform.python_version()}"  # the text is that of the running Python
 
 

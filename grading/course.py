@@ -5,8 +5,7 @@ from pathlib import Path
 
 from checks.points import load_points
 from checks.registry import EXERCISES
-
-TRUSTED = Path(__file__).resolve().parents[1]  # the grader's course: the repository, or Gradescope's source
+from course.paths import ROOT as TRUSTED  # the grader's course: the repository, or Gradescope's source
 
 
 def notebook_names(course=TRUSTED):

@@ -84,10 +84,12 @@ def test_the_points_come_from_the_table_an_instructor_edits(tmp_path):
 
 def test_the_repository_points_table_names_every_exercise_and_notebook():
     from checks.__main__ import all_notebooks
-    from checks.points import DEFAULT_FILE, load_points
+    from checks.points import load_points
 
-    exercises, notebooks = load_points(DEFAULT_FILE, [e.name for e in EXERCISES], all_notebooks())
-    text = DEFAULT_FILE.read_text()
+    table = ROOT / "grading" / "points.toml"
+
+    exercises, notebooks = load_points(table, [e.name for e in EXERCISES], all_notebooks())
+    text = table.read_text()
     assert all(name in text for name in [*exercises, *notebooks])
 
 

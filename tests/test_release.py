@@ -16,6 +16,7 @@ from tests.helpers import ROOT, SOLUTIONS, replace_function
 from tests.mutants import MUTANTS
 from tests.test_notebooks import QUICK, RELEASE_CORETYPE
 from tools.release import build, leaks, solution_bodies
+from tools.stubs import planned_files
 
 # One worker builds the edition once and runs every test that uses it.
 pytestmark = pytest.mark.xdist_group("release")
@@ -37,13 +38,18 @@ def test_the_student_edition_holds_no_solution_code(release):
     assert not [f for f in files if f.startswith(("solutions/", "tests/", ".ci/"))]
     assert not [f for f in files if "answers/" in f]  # the answer key to the notebooks' questions
     assert not [f for f in files if f.startswith("tools/")] and "requirements-oracle.txt" not in files
-    for folder in ("assignment", "checks", "course", "notebooks"):  # the folders that ship, whole
-        shipped = {f for f in files if f.startswith(f"{folder}/") and not f.startswith("checks/pristine_")}
+    for folder in ("checks", "course", "notebooks"):  # the folders that ship as committed, whole
+        shipped = {f for f in files if f.startswith(f"{folder}/") and not f.startswith("checks/handed_out/")}
         tracked = subprocess.run(
             ["git", "ls-files", folder], cwd=ROOT, capture_output=True, text=True, check=True
         )
-        in_repo = set(tracked.stdout.split())
-        assert shipped == in_repo - {"assignment/.stubs-manifest.json"}, folder
+        assert shipped == set(tracked.stdout.split()), folder
+    # assignment/ is never committed: it ships as the stub generator writes it from solutions/, and again
+    # as checks/handed_out/, which make restore writes back from.
+    generated = {f"assignment/{rel}" for rel in planned_files(SOLUTIONS, "assignment")}
+    assert {f for f in files if f.startswith("assignment/")} == generated
+    handed_out = {f for f in files if f.startswith("checks/handed_out/")}
+    assert {f.replace("checks/handed_out/", "assignment/", 1) for f in handed_out} == generated
     assert {"README.md", "Makefile", "student.mk", "assignment/rnn_layers.py", "docs/conventions.md"} <= files
     assert "make test" not in (release / "README.md").read_text()
     with zipfile.ZipFile(release.parent / "rnn-course.zip") as archive:
@@ -162,8 +168,7 @@ def test_make_check_in_the_student_edition_reports_todo_then_done_then_wrong(rel
         assert code == 0 and "1 of 1 notebooks match their reference outputs" in out, out
 
     mutant = next(m for m in MUTANTS if m.name == "weight gradients overwritten, not accumulated")
-    path = assignment / "rnn_layers.py"
-    path.write_text(replace_function(path.read_text(), mutant.source))
+    (assignment / f"{mutant.module}.py").write_text(mutant.source)
     code, out = make_check(release, venv, "NOTEBOOKS=0")
     assert code != 0
     # Wrong: the mutated function, and only exercises built on it, each pointing back at it.
@@ -246,7 +251,7 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
     assert (out / "assignment" / "rnn_layers.py").read_text() == (
         ROOT / "assignment" / "rnn_layers.py"
     ).read_text()
-    assert (out / "checks" / "pristine_assignment" / "rnn_layers.py").read_text() == (
+    assert (out / "checks" / "handed_out" / "rnn_layers.py").read_text() == (
         ROOT / "assignment" / "rnn_layers.py"
     ).read_text()
     assert (

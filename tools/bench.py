@@ -31,8 +31,8 @@ import threadpoolctl
 
 from checks import speed
 from checks.inputs import GATE_BLOCKS
+from course.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHAPES = {  # name: (N, T, D, H)
     "captioning": (100, 16, 256, 512),
     "char LM": (32, 64, 64, 256),

@@ -19,16 +19,14 @@ import os
 import shutil
 import sys
 import time
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from checks.notebook_runs import REFERENCE_NOTEBOOKS, cell_timeout_for, import_path_for
+from course.paths import NOTEBOOKS, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
 BACKUPS = NOTEBOOKS / ".backup"  # ignored by git, kept by `make clean`
 KERNELSPEC = {"name": "rnn-course", "display_name": "Python 3 (RNN course)", "language": "python"}
 # Kept out of the reference copies: nbval never compares pictures, and they would bloat the repo.

@@ -22,10 +22,11 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from course.paths import ROOT
+
 from .markers import BEGIN, END, find_regions
 from .stubs import planned_files
 
-ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).resolve().parent / "release_files"
 NAME = "rnn-course"
 
@@ -134,8 +135,8 @@ def build(out, root=ROOT):
             else:
                 shutil.copy2(source, target)
         # The stubs come from the commit's solutions/ through the stub generator, never from a working
-        # copy of assignment/; checks/pristine_assignment is what `make restore` writes back from.
-        for folder in (edition / "assignment", edition / "checks" / "pristine_assignment"):
+        # copy of assignment/; checks/handed_out/ is what `make restore` writes back from.
+        for folder in (edition / "assignment", edition / "checks" / "handed_out"):
             for rel, text in planned_files(commit / "solutions", "assignment").items():
                 (folder / rel).parent.mkdir(parents=True, exist_ok=True)
                 (folder / rel).write_text(text, encoding="utf-8")

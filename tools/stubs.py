@@ -1,9 +1,15 @@
 """Generate the student package ``assignment/`` from ``solutions/`` without ever losing a student's work.
 
     python -m tools.stubs            write the stubs (refuses to overwrite an edited file)
+    python -m tools.stubs --update   what `make lab`, `make check` and `make test` run first: rewrite
+                                     checks/handed_out/, build assignment/ if it is missing, and bring
+                                     each file the student has not edited up to date (never another)
     python -m tools.stubs --check    exit 1 if assignment/ is not exactly what would be written
     python -m tools.stubs --force    overwrite edited files too, after printing what would be lost
                                      and saving a copy of each under assignment/.backup/
+
+assignment/ is not tracked by git: it is built from solutions/ (docs/maintainers.md, "Why assignment/ is
+generated"), and checks/handed_out/ holds the same files as handed out, for `make restore` and the check.
 
 A file counts as edited when its content is neither what would be written now nor what was
 written last time (recorded by hash in ``assignment/.stubs-manifest.json``).
@@ -13,13 +19,17 @@ import argparse
 import difflib
 import hashlib
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from course.paths import ASSIGNMENT, HANDED_OUT, ROOT
+
 from .markers import MarkerError, stub_source
 
-ROOT = Path(__file__).resolve().parents[1]
 MANIFEST = ".stubs-manifest.json"
 # answers/ holds the answer key to the notebooks' questions: it stays with instructors, like solutions/.
 SKIP_PARTS = {"__pycache__", ".ipynb_checkpoints", ".backup", "answers"}
@@ -115,6 +125,66 @@ def generate(solutions, target, force=False, out=sys.stdout):
     return 0
 
 
+def write_handed_out(plan, folder):
+    """Make `folder` hold exactly `plan`, replacing it whole (a reader sees the old tree or the new one)."""
+    if folder.is_dir() and {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    } == {rel: text.encode("utf-8") for rel, text in plan.items()}:
+        return False
+    fresh = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new-"))
+    for rel, text in plan.items():
+        (fresh / rel).parent.mkdir(parents=True, exist_ok=True)
+        (fresh / rel).write_text(text, encoding="utf-8")
+    old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old-"))
+    if folder.exists():
+        os.replace(folder, old / folder.name)
+    os.replace(fresh, folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return True
+
+
+def update(solutions, target, handed_out, out=sys.stdout):
+    """Keep the generated trees current without touching a student's work. Returns 0.
+
+    checks/handed_out/ is rewritten from `solutions`. A missing `target` is built whole. In an existing
+    one, a file the student has not edited (its manifest digest) follows the course; a new file of the
+    course is added; a file the student deleted is left to `make restore`; an edited file is kept, with
+    one note when the course has changed it since it was handed out.
+    """
+    plan = planned_files(solutions, target.name)
+    write_handed_out(plan, handed_out)
+    digests = {rel: _digest(text) for rel, text in plan.items()}
+    if not target.exists():
+        for rel, text in plan.items():
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            (target / rel).write_text(text, encoding="utf-8")
+        (target / MANIFEST).write_text(json.dumps(digests, indent=2, sort_keys=True) + "\n")
+        print(f"built {target.name}/ from solutions/: {len(plan)} files, the exercises TODO", file=out)
+        return 0
+    manifest = read_manifest(target)
+    to_write, _, edited = classify(target, plan, manifest)
+    new_manifest = dict(manifest)
+    for rel in to_write:
+        if not (target / rel).exists() and rel in manifest:
+            continue  # the student deleted it: `make restore` brings it back when they ask
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).write_text(plan[rel], encoding="utf-8")
+        new_manifest[rel] = digests[rel]
+        print(f"{target.name}/{rel}: brought up to date with the course (you had not edited it)", file=out)
+    for rel in edited:
+        if manifest.get(rel) not in (None, digests[rel]):
+            shown = handed_out.relative_to(ROOT) if handed_out.is_relative_to(ROOT) else handed_out
+            print(
+                f"{target.name}/{rel}: the course has changed this file since it was handed out; yours is "
+                f"kept as it is. What changed: diff {shown}/{rel} {target.name}/{rel}",
+                file=out,
+            )
+        new_manifest[rel] = digests[rel]  # said once; it stays edited, so it is never overwritten
+    if new_manifest != manifest:
+        (target / MANIFEST).write_text(json.dumps(new_manifest, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
 def check(solutions, target, out=sys.stdout):
     """Return 0 if target holds exactly the generated stubs and manifest, else 1 (and say why)."""
     plan = planned_files(solutions, target.name)
@@ -139,12 +209,16 @@ def check(solutions, target, out=sys.stdout):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
-    parser.add_argument("--target", type=Path, default=ROOT / "assignment")
+    parser.add_argument("--target", type=Path, default=ASSIGNMENT)
+    parser.add_argument("--handed-out", type=Path, default=HANDED_OUT)
     mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--update", action="store_true", help="build or refresh, never touching edited files")
     mode.add_argument("--check", action="store_true", help="only verify, write nothing")
     mode.add_argument("--force", action="store_true", help="overwrite edited files (kept in .backup/)")
     args = parser.parse_args(argv)
     try:
+        if args.update:
+            return update(args.solutions, args.target, args.handed_out)
         if args.check:
             return check(args.solutions, args.target)
         return generate(args.solutions, args.target, force=args.force)
