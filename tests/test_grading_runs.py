@@ -176,6 +176,13 @@ def grade_folder(folder, tmp_path):
         return {row["student"]: row for row in csv.DictReader(f)}, out
 
 
+def test_the_class_is_graded_on_one_worker(request):
+    """make test's --dist loadgroup keeps this module on one worker, so the class's gradebook (minutes)
+    is built once and no other worker's sandbox runs beside it (pytest-xdist 3.8 under pytest 9.2 cannot)."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@grading"), request.node.nodeid
+
+
 def sandbox_processes():
     """Processes still running under a grading uid."""
     found = []
