@@ -5,7 +5,7 @@
     python -m checks --only 01          one notebook: its exercises, then its outputs
     python -m checks --package DIR      check another package directory (e.g. solutions)
     python -m checks --timeout 120      allow each exercise 120 s (and each notebook cell twice its limit)
-    python -m checks --json             the same verdicts as JSON on stdout, with points (checks.points)
+    python -m checks --json             the verdicts as JSON on stdout, with points (the table: stderr)
 
 The student's code never runs in this process: each exercise is checked in a worker process
 (``checks.worker``), so an exit(), an endless loop, a crash or a flood of output becomes a verdict
@@ -17,7 +17,6 @@ Exit status: 0 when everything selected is done, 1 otherwise, 2 for a bad argume
 import argparse
 import contextlib
 import importlib.util
-import io
 import json
 import re
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from course.paths import ASSIGNMENT
 
 from . import verdict_cache
-from .core import DONE, TODO, WRONG, display_path
+from .core import TODO, WRONG, display_path
 from .exercise_runs import ExerciseRun, is_done
 from .inputs import GATE_BLOCKS
 from .isolation import DEFAULT_TIMEOUT, fatal_cause, run_worker, stop_all
@@ -36,6 +35,7 @@ from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
 from .points import PointsError, load_points
 from .registry import BY_NAME, EXERCISES
 from .restore import pristine_files, shipped_names
+from .results import CheckRun, document
 
 PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
 WIDTH = 100
@@ -131,17 +131,14 @@ class Table:
     def __init__(self, title, header, widths):
         self.widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
         print(title)
-        self.recorded = []
         self.row(header)
         self.row(["-" * w for w in self.widths])
-        self.recorded = []  # the rows below the header, for --json
 
     def cells(self, cells):
         return "  ".join(str(c).ljust(w) for c, w in zip(cells, self.widths, strict=False))
 
     def row(self, cells, end="\n"):
         """Print a row; end="\r" leaves it on a terminal's line, for the next row to overwrite."""
-        self.recorded.append([str(c) for c in cells])
         clear = "\x1b[K" if sys.stdout.isatty() else ""
         print(self.cells(cells).rstrip() + clear, end=end, flush=True)
 
@@ -266,10 +263,8 @@ def check_speed(package_dir, cells, timeout):
 
 
 def notebooks_phase(package_dir, notebooks, reports, time_scale, encoding_problems):
-    """Re-run the notebooks whose exercises are all done; a row per notebook.
-
-    Returns {notebook: (passed, [what the rows say])}.
-    """
+    """Re-run the notebooks whose exercises are all done, a row per notebook. Returns {notebook:
+    NotebookResult}."""
     table = Table(
         "Notebooks (re-run against the pristine reference outputs)",
         ["notebook", "state", "time", ""],
@@ -278,12 +273,7 @@ def notebooks_phase(package_dir, notebooks, reports, time_scale, encoding_proble
     blocked = "cannot run until every file of the package is UTF-8 (see above)" if encoding_problems else None
     results = check_notebooks(package_dir, notebooks, reports, table, exercises_in, time_scale, blocked)
     print()
-    notes, current = {}, None
-    for row in table.recorded:
-        current = row[0] or current
-        if row[3]:
-            notes.setdefault(current, []).append(row[3])
-    return {n: (passed, notes.get(n, [])) for n, passed in results.items()}
+    return results
 
 
 def parse_args(argv):
@@ -312,7 +302,7 @@ def timeout_from(text):
 
 
 def run_checks(args, package_dir, exercises, notebooks, timeout):
-    """Everything `make check` prints, in order. Returns (reports, file problems, notebooks, encoding)."""
+    """Run everything `make check` runs, printing the table as results arrive. Returns the CheckRun."""
     encoding_problems = non_utf8_files(package_dir)
     for problem in encoding_problems:
         print(fill(problem, "", "  "))
@@ -331,76 +321,30 @@ def run_checks(args, package_dir, exercises, notebooks, timeout):
     if edited:
         print()
     shown = [e.name for e in exercises]
-    reports = {name: run.reports[name] for name in shown}
     print_wrong(run.reports, shown)
+    result = CheckRun(
+        display_path(package_dir),
+        {name: run.reports[name] for name in shown},
+        file_problems=[" ".join(file_problem_lines(p, package_dir)) for p in run.file_problems.values()],
+        encoding_problems=encoding_problems,
+        edited=edited,
+    )
 
-    cells = timed_cells(reports)
+    cells = timed_cells(result.exercises)
     if cells and not args.no_speed:
         check_speed(package_dir, cells, timeout)
 
-    notebook_results = {}
     if notebooks and not args.no_notebooks:
         time_scale = max(1.0, timeout / DEFAULT_TIMEOUT)
-        notebook_results = notebooks_phase(package_dir, notebooks, run.reports, time_scale, encoding_problems)
-        if edited and not all(passed for passed, _ in notebook_results.values()):
+        result.notebooks = notebooks_phase(package_dir, notebooks, run.reports, time_scale, encoding_problems)
+        if edited and not all(n.passed for n in result.notebooks.values()):
             names = ", ".join(display_path(package_dir / name) for name in edited)
             print(
                 fill(f"A notebook that differs may differ because {names} was edited (see above).", "", "  ")
             )
             print()
-
-    done = sum(r.state == DONE for r in reports.values())
-    wrong = sum(r.state == WRONG for r in reports.values())
-    todo = sum(r.state == TODO for r in reports.values())
-    summary = f"{done} of {len(reports)} exercises done, {wrong} wrong, {todo} TODO"
-    if notebook_results:
-        matched = sum(passed for passed, _ in notebook_results.values())
-        summary += f"; {matched} of {len(notebook_results)} notebooks match their reference outputs"
-    print(summary)
-    return reports, run.file_problems, notebook_results, encoding_problems, summary
-
-
-def verdicts_document(args, points, package_dir, reports, file_problems, notebook_results, encoding, summary):
-    """The JSON of --json: every verdict, with the points it is worth and what it earned.
-
-    points: (exercise points, notebook points), read before any student code ran (a submission's code
-    could change the file).
-    """
-    exercise_points, notebook_points = points
-    exercises = [
-        {
-            "name": name,
-            "notebook": BY_NAME[name].notebook,
-            "state": report.state,
-            "problems": list(report.problems),
-            "hint": report.hint,
-            "location": report.location,
-            "points": exercise_points[name],
-            "earned": exercise_points[name] if report.state == DONE else 0,
-        }
-        for name, report in reports.items()
-    ]
-    notebooks = [
-        {
-            "name": name,
-            "state": DONE if passed else (TODO if notes and notes[0].startswith("waits for") else WRONG),
-            "problems": [] if passed else notes,
-            "points": notebook_points[name],
-            "earned": notebook_points[name] if passed else 0,
-        }
-        for name, (passed, notes) in notebook_results.items()
-    ]
-    problems = [" ".join(file_problem_lines(p, package_dir)) for p in file_problems.values()] + encoding
-    items = exercises + notebooks
-    return {
-        "package": display_path(package_dir),
-        "exercises": exercises,
-        "notebooks": notebooks,
-        "file_problems": problems,
-        "score": sum(item["earned"] for item in items),
-        "max_score": sum(item["points"] for item in items),
-        "summary": summary,
-    }
+    print(result.summary)
+    return result
 
 
 NOTEBOOK_PACKAGES = ("nbval", "jupyter_client", "ipykernel")  # what re-running a notebook needs
@@ -435,16 +379,15 @@ def main(argv=None):
     if args.no_cache:
         verdict_cache.enabled = False
     if not args.json:
-        reports, _, notebook_results, encoding, _ = run_checks(
-            args, package_dir, exercises, notebooks, timeout
-        )
+        result = run_checks(args, package_dir, exercises, notebooks, timeout)
     else:
-        with contextlib.redirect_stdout(io.StringIO()):
-            results = run_checks(args, package_dir, exercises, notebooks, timeout)
-        print(json.dumps(verdicts_document(args, points, package_dir, *results), indent=1))
-        reports, _, notebook_results, encoding, _ = results
-    done = all(r.state == DONE for r in reports.values())
-    return 0 if done and all(passed for passed, _ in notebook_results.values()) and not encoding else 1
+        # The table goes to stderr, where a student still sees it arrive; stdout holds the JSON only.
+        with contextlib.redirect_stdout(sys.stderr):
+            result = run_checks(args, package_dir, exercises, notebooks, timeout)
+        notebook_of = {e.name: e.notebook for e in EXERCISES}
+        items = result.items(points, notebook_of)
+        print(json.dumps(document(result.package, items, result.file_problems, result.summary), indent=1))
+    return 0 if result.all_done else 1
 
 
 def entry():

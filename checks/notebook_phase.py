@@ -17,6 +17,7 @@ from .core import DONE, TODO, WRONG, display_path
 from .exercise_runs import is_done
 from .isolation import stop_all
 from .notebook_runs import REFERENCE_NOTEBOOKS, cell_timeout_for, run_notebook
+from .results import NotebookResult
 
 ONE_BLAS_THREAD = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
 
@@ -25,40 +26,51 @@ def duration(seconds):
     return f"{seconds:.0f} s" if seconds < 100 else f"{seconds / 60:.1f} min"
 
 
-def plan(notebook, waiting_for, package_dir, blocked):
-    """(row or None, digest): a row when the notebook is decided without running, else its digest."""
+def decided_without_running(notebook, waiting_for, package_dir, blocked):
+    """(NotebookResult or None, digest): a result when the notebook is decided without running it, else
+    the digest of everything its run uses (for the verdict cache)."""
     if waiting_for:
         more = f" and {len(waiting_for) - 3} more" if len(waiting_for) > 3 else ""
-        return [notebook, TODO, "", "waits for " + ", ".join(waiting_for[:3]) + more], None
+        return NotebookResult(notebook, TODO, ("waits for " + ", ".join(waiting_for[:3]) + more,)), None
     if blocked:
-        return [notebook, WRONG, "", blocked], None
+        return NotebookResult(notebook, WRONG, (blocked,)), None
     value = verdict_cache.digest(package_dir, REFERENCE_NOTEBOOKS / f"{notebook}.ipynb")
     record = verdict_cache.passed_before(f"notebook:{notebook}", value)
     if record:
-        return [notebook, DONE, "-", f"matched on {record['when']}; nothing it uses has changed since"], None
+        note = f"matched on {record['when']}; nothing it uses has changed since"
+        return NotebookResult(notebook, DONE, note=note), None
     return None, value
 
 
-def result_rows(notebook, passed, problems, log, seconds):
+def run_result(notebook, passed, problems, log, seconds, advice):
+    """The NotebookResult of a run: `problems` are nbval's differences, `advice` what may explain them."""
     if passed:
-        return [[notebook, DONE, duration(seconds), "every output matches the reference"]]
-    rows = [[notebook, WRONG, duration(seconds), f"{problems[0]} (details: {display_path(log)})"]]
-    rows += [["", "", "", problem] for problem in problems[1:4]]
-    if len(problems) > 4:
-        rows.append(["", "", "", f"... and {len(problems) - 4} more"])
-    return rows
+        return NotebookResult(notebook, DONE, seconds=seconds)
+    return NotebookResult(notebook, WRONG, tuple(problems), tuple(advice), seconds, log=display_path(log))
+
+
+def rows(result):
+    """The table's rows for one notebook: [notebook, state, time, note] and continuation rows."""
+    time_cell = "-" if result.note else "" if result.seconds is None else duration(result.seconds)
+    if result.passed:
+        return [[result.name, DONE, time_cell, result.note or "every output matches the reference"]]
+    first = result.problems[0] + (f" (details: {result.log})" if result.log else "")
+    table = [[result.name, result.state, time_cell, first]]
+    table += [["", "", "", problem] for problem in result.problems[1:4]]
+    if len(result.problems) > 4:
+        table.append(["", "", "", f"... and {len(result.problems) - 4} more"])
+    return table + [["", "", "", line] for line in result.advice]
 
 
 def printing(notebook, exercises_in, reports):
-    """A row naming the notebook's exercises that print: their text is part of the cells' outputs."""
+    """Advice naming the notebook's exercises that print: their text is part of the cells' outputs."""
     names = [n for n in exercises_in(notebook) if reports.get(n) and reports[n].printed]
     if not names:
         return []
     verb = "prints" if len(names) == 1 else "print"
-    note = (
+    return [
         f"(note: {', '.join(names)} {verb} while it runs, and printed text is compared too: remove the print)"
-    )
-    return [["", "", "", note]]
+    ]
 
 
 def waiting_for(notebook, exercises_in, reports):
@@ -67,23 +79,23 @@ def waiting_for(notebook, exercises_in, reports):
 
 
 class Progress:
-    """Rows in course order, each as soon as it and every row before it are decided; on a terminal,
-    a status line below them says which notebooks are running and for how long."""
+    """The table's rows in course order, each notebook's as soon as it and every one before it are
+    decided; on a terminal, a status line below them says which notebooks are running and for how long."""
 
     def __init__(self, table, notebooks):
         self.table, self.order = table, list(notebooks)
-        self.rows, self.started, self.shown = {}, {}, 0
+        self.results, self.started, self.shown = {}, {}, 0
         self.live = sys.stdout.isatty()
 
     def start(self, notebook):
         self.started[notebook] = time.monotonic()
 
-    def decide(self, notebook, rows):
-        self.started.pop(notebook, None)
-        self.rows[notebook] = rows
+    def decide(self, result):
+        self.started.pop(result.name, None)
+        self.results[result.name] = result
         self._clear()
-        while self.shown < len(self.order) and self.order[self.shown] in self.rows:
-            for row in self.rows[self.order[self.shown]]:
+        while self.shown < len(self.order) and self.order[self.shown] in self.results:
+            for row in rows(self.results[self.order[self.shown]]):
                 self.table.row(row)
             self.shown += 1
 
@@ -99,14 +111,15 @@ class Progress:
 
 
 def check_notebooks(package_dir, notebooks, reports, table, exercises_in, time_scale=1.0, blocked=None):
-    """Decide every notebook, printing rows into `table`. Returns {notebook: passed}."""
+    """Decide every notebook, printing its rows into `table`. Returns {notebook: NotebookResult}."""
     progress = Progress(table, notebooks)
     results, to_run = {}, {}
     for notebook in notebooks:
-        row, value = plan(notebook, waiting_for(notebook, exercises_in, reports), package_dir, blocked)
-        if row:
-            results[notebook] = row[1] == DONE
-            progress.decide(notebook, [row])
+        waits = waiting_for(notebook, exercises_in, reports)
+        result, value = decided_without_running(notebook, waits, package_dir, blocked)
+        if result:
+            results[notebook] = result
+            progress.decide(result)
         else:
             to_run[notebook] = value
     jobs = min(2, os.cpu_count() or 1, len(to_run)) or 1
@@ -135,11 +148,9 @@ def check_notebooks(package_dir, notebooks, reports, table, exercises_in, time_s
                         verdict_cache.remember(
                             f"notebook:{notebook}", to_run[notebook], seconds=round(seconds)
                         )
-                    results[notebook] = passed
-                    rows = result_rows(notebook, passed, problems, log, seconds)
-                    if not passed:
-                        rows += printing(notebook, exercises_in, reports)
-                    progress.decide(notebook, rows)
+                    advice = [] if passed else printing(notebook, exercises_in, reports)
+                    results[notebook] = run_result(notebook, passed, problems, log, seconds, advice)
+                    progress.decide(results[notebook])
         except KeyboardInterrupt:
             stop_all()
             raise

@@ -28,11 +28,11 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from checks.core import DONE, TODO, WRONG
 from checks.exercise_runs import ExerciseRun
 from checks.grading import Verifier, save_variants
 from checks.isolation import child_env
 from checks.registry import BY_NAME, EXERCISES
+from checks.results import Item
 
 from .sandbox import Sandbox
 
@@ -51,21 +51,6 @@ NOT_GRADED = (
 
 class SubmissionError(Exception):
     """A submission that cannot be read; the message is the reason on its row."""
-
-
-@dataclass
-class Item:
-    """One graded exercise or notebook, as data: the table, the CSV, the feedback and Gradescope's
-    results.json are renderings of it."""
-
-    name: str
-    kind: str  # "exercise" or "notebook"
-    state: str  # done, wrong, TODO or "not graded"
-    points: float
-    earned: float = 0
-    problems: list = field(default_factory=list)
-    hint: str = None
-    notebook: str = None  # an exercise's notebook
 
 
 @dataclass
@@ -252,15 +237,11 @@ class Grader:
         items = []
         for exercise in self.exercises:
             report = run.reports[exercise.name]
-            state = report.state if report.state in (DONE, WRONG, TODO) else WRONG
-            points = exercise_points[exercise.name]
-            items.append(
-                Item(
-                    exercise.name, "exercise", state, points, points if state == DONE else 0,
-                    [str(p)[:500] for p in report.problems[:20]], report.hint and str(report.hint)[:1000],
-                    exercise.notebook,
-                )
-            )  # fmt: skip
+            item = Item.of_exercise(report, exercise_points[exercise.name], exercise.notebook)
+            # A report's text comes from the student's code: bounded, so that no feedback is a flood.
+            item.problems = [problem[:500] for problem in item.problems[:20]]
+            item.hint = item.hint and item.hint[:1000]
+            items.append(item)
         return items
 
 

@@ -86,3 +86,15 @@ def run_check_cli(package_dir, *args, env=None):
         env={**os.environ, "COURSE_CHECK_CACHE": str(cache), **(env or {})},
     )
     return proc.returncode, proc.stdout + proc.stderr
+
+
+def run_check_json(package_dir, *args):
+    """`python -m checks --json ...` as a script would run it: (exit code, stdout, stderr)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "checks", "--package", str(package_dir), "--json", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COURSE_CHECK_CACHE": str(Path(package_dir).parent / "check-passed.json")},
+    )
+    return proc.returncode, proc.stdout, proc.stderr

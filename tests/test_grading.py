@@ -18,7 +18,15 @@ from grading.course import load_course_points
 from grading.plan import build_plan
 from grading.sandbox import Uids
 from grading.submission import Grader
-from tests.helpers import ROOT, SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
+from tests.helpers import (
+    ROOT,
+    SOLUTIONS,
+    import_fresh,
+    make_package,
+    module_for,
+    run_check_cli,
+    run_check_json,
+)
 from tests.test_check_cli import stubs_package
 from tests.test_no_false_alarms import ALT
 from tools.release import INCLUDE
@@ -54,8 +62,29 @@ def rnn_step_forward(x, prev_h, Wx, Wh, b):
 
 
 def verdicts(package_dir, *args):
-    code, out = run_check_cli(package_dir, "--json", "--no-notebooks", "--no-speed", *args)
-    return code, json.loads(out[out.index("{") :])
+    code, out, _ = run_check_json(package_dir, "--no-notebooks", "--no-speed", *args)
+    return code, json.loads(out)
+
+
+def test_json_is_all_of_stdout_and_the_table_still_reaches_the_student_on_stderr(tmp_path):
+    code, out, err = run_check_json(stubs_package(tmp_path), "--no-speed", "--only", "01")
+    doc = json.loads(out)  # nothing but the document
+    assert code == 1 and "Exercises in assignment/" in err and "Notebooks (re-run" in err, err
+    assert [(n["name"], n["state"], n["earned"]) for n in doc["notebooks"]] == [("01_rnn_cell", "TODO", 0)]
+    assert doc["notebooks"][0]["problems"] == ["waits for rnn_step_forward (TODO)"]
+
+
+def test_a_notebooks_state_is_data_never_read_back_from_its_text():
+    """A wrong notebook is wrong whatever its first problem says (the table's text once decided it)."""
+    from checks.notebook_phase import rows
+    from checks.results import Item, NotebookResult
+
+    wrong = NotebookResult("01_rnn_cell", "wrong", ("waits for nothing: Cell 7 differs",), log="build/x.log")
+    todo = NotebookResult("01_rnn_cell", "TODO", ("waits for rnn_step_forward (TODO)",))
+    assert Item.of_notebook(wrong, 2).state == "wrong" and Item.of_notebook(todo, 2).state == "TODO"
+    headline = "waits for nothing: Cell 7 differs (details: build/x.log)"
+    assert rows(wrong) == [["01_rnn_cell", "wrong", "", headline]]
+    assert rows(todo) == [["01_rnn_cell", "TODO", "", "waits for rnn_step_forward (TODO)"]]
 
 
 def test_json_has_every_verdict_with_its_points(tmp_path):
