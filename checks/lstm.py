@@ -164,9 +164,10 @@ lstm_step_backward = Exercise(
     needs=("lstm_step_forward",),
 )
 
-# lstm_forward also takes an initial cell state c0 and, with return_c=True, returns every step's cell
-# state (h, c, cache): the language model's LSTM layer carries (h, c) from chunk to chunk with them.
-C0_CASE = "c0 is given and return_c=True"
+# lstm_forward also takes an initial cell state c0 and returns every step's cell state (h, c, cache): the
+# language model's LSTM layer carries (h, c) from chunk to chunk with them.
+C0_CASE = "c0 is given"
+LSTM_RETURNS = ("h", "c", "cache")
 
 
 def _c0_inputs():
@@ -180,7 +181,7 @@ def _run_lstm_forward_from_c0(module, k):
         return None  # the plain call, as for every cell
 
     def lstm_forward_with_c0(x, h0, Wx, Wh, b, c0):
-        return module.lstm_forward(x, h0, Wx, Wh, b, c0=c0, return_c=True)
+        return module.lstm_forward(x, h0, Wx, Wh, b, c0=c0)
 
     lstm_forward_with_c0.__name__ = "lstm_forward"
     values = [k[a] for a in SEQ_ARGS] + [k["c0"]]
@@ -194,9 +195,7 @@ def _diagnose_lstm_forward_from_c0(report, refs):
             return (
                 "Right from a zero cell state, wrong from c0: the cell state starts at c0 when it is given."
             )
-        return (
-            "h is right but c is not: with return_c, c[:, t] is the cell state after step t, shape (N, T, H)."
-        )
+        return "h is right but c is not: c[:, t] is the cell state after step t, shape (N, T, H)."
     return None
 
 
@@ -216,6 +215,7 @@ lstm_forward = forward_exercise(
     extra_cases=[Case("c0_case", C0_CASE, _c0_inputs)],
     run_extra=_run_lstm_forward_from_c0,
     diagnose_extra=_diagnose_lstm_forward_from_c0,
+    returns=LSTM_RETURNS,
 )
 
 lstm_backward = backward_exercise(
@@ -232,6 +232,7 @@ lstm_backward = backward_exercise(
         "dnext_c (the cell state's gradient flows back through time too)"
     ),
     seed=320,
+    returns=LSTM_RETURNS,
 )
 
 EXERCISES = [lstm_step_forward, lstm_forward, lstm_step_backward, lstm_backward]

@@ -43,11 +43,12 @@ def first_wrong_step(actual, expected):
 
 def forward_exercise(
     name, notebook, step, params, args, first_step_hint, seed=60, extra_cases=(), run_extra=None,
-    diagnose_extra=None,
+    diagnose_extra=None, returns=("h", "cache"),
 ):  # fmt: skip
-    """The check of a sequence forward `name` that calls the step function `step`.
+    """The check of a sequence forward `name` that calls the step function `step`, and returns the values
+    named in `returns` (the hidden states first, the cache last).
 
-    A cell with more to check (the LSTM's c0 and return_c) adds `extra_cases`, a `run_extra(module, k)`
+    A cell with more to check (the LSTM's c0 and cell states) adds `extra_cases`, a `run_extra(module, k)`
     that runs the cases the plain call cannot (None for the others), and a `diagnose_extra(report, refs)`
     whose hint, when it has one, comes first.
     """
@@ -57,8 +58,8 @@ def forward_exercise(
         if outputs is not None:
             return outputs
         values = [k[a] for a in args]
-        h, _ = unpack(call_unchanged(getattr(module, name), values, args), 2, "h, cache")
-        return {"h": h}
+        returned = call_unchanged(getattr(module, name), values, args)
+        return {"h": unpack(returned, len(returns), ", ".join(returns))[0]}
 
     def diagnose(report, refs):
         hint = diagnose_extra(report, refs) if diagnose_extra else None
@@ -108,16 +109,21 @@ def forward_exercise(
 
 
 def backward_exercise(
-    name, notebook, forward, step_backward, step_forward, params, args, grads, carried, seed=80
-):
-    """The check of a sequence backward `name`, run through the student's own `forward`.
+    name, notebook, forward, step_backward, step_forward, params, args, grads, carried, seed=80,
+    returns=("h", "cache"),
+):  # fmt: skip
+    """The check of a sequence backward `name`, run through the student's own `forward` (which returns
+    the values named in `returns`, the hidden states first and the cache last).
 
     `carried` says what must flow from step t + 1 back to step t (for the hint).
     """
 
     def run(module, k):
         values = [k[a] for a in args]
-        h, cache = unpack(call_unchanged(getattr(module, forward), values, args), 2, "h, cache")
+        returned = unpack(
+            call_unchanged(getattr(module, forward), values, args), len(returns), ", ".join(returns)
+        )
+        h, cache = returned[0], returned[-1]
         return {"h": h, **call_backward(getattr(module, name), [k["dh"], cache], ("dh", "cache"), grads)}
 
     weights = set(grads[2:])

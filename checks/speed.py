@@ -79,7 +79,7 @@ def layer_run(module, cell, dtype=np.float64, shape=SHAPE):
     x, h0, params, dh = problem(cell, dtype, shape)
 
     def run():
-        _, cache = forward(x, h0, *params)
+        *_, cache = forward(x, h0, *params)  # the LSTM also returns its cell states
         backward(dh, cache)
 
     return run

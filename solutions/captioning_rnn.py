@@ -96,8 +96,13 @@ class CaptioningRNN:
     def _cell_functions(self):
         """The cell over a whole sequence: forward(x, h0, *cell params) -> h, cache and
         backward(dh, cache) -> dx, dh0, *gradients of the cell params. (Notebook 9's attention captioner
-        hands its own.)"""
-        forward = {"rnn": rnn_forward, "lstm": lstm_forward, "gru": gru_forward}[self.cell_type]
+        hands its own.) The LSTM's cell states are not needed here: its forward's are dropped."""
+
+        def lstm_hidden_states(x, h0, Wx, Wh, b):
+            h, _, cache = lstm_forward(x, h0, Wx, Wh, b)
+            return h, cache
+
+        forward = {"rnn": rnn_forward, "lstm": lstm_hidden_states, "gru": gru_forward}[self.cell_type]
         backward = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}[self.cell_type]
         return forward, backward
 

@@ -158,7 +158,7 @@ class LSTM(Recurrent):
         state = self._start(x)
         h0 = self._zeros(x) if state is None else state[0]
         c0 = None if state is None else state[1]
-        h, c, self._cache = lstm_forward(x, h0, *self._weights(), c0=c0, return_c=True)
+        h, c, self._cache = lstm_forward(x, h0, *self._weights(), c0=c0)
         if self.stateful:
             self.state = (h[:, -1].copy(), c[:, -1].copy())
         return h

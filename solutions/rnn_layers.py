@@ -249,11 +249,12 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     return dx, dprev_h, dprev_c, dWx, dWh, db
 
 
-def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     """An LSTM over a whole sequence: lstm_step_forward's formulas at every time step.
 
     As in rnn_forward, x @ Wx (all four gates) is one product for all steps. The cell state starts at
-    c0, or at zero.
+    c0, or at zero, and every step's is returned beside the hidden states: a model that reads a long
+    text in chunks starts each chunk from the last one's (notebook 7).
 
     Inputs:
     - x: input sequence, shape (N, T, D).
@@ -261,13 +262,11 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     - Wx: input-to-hidden weights, shape (D, 4H).
     - Wh: hidden-to-hidden weights, shape (H, 4H).
     - b: biases, shape (4H,).
-    - c0: initial cell state, shape (N, H); None starts from zeros. (A layer that reads a long text in
-      chunks passes the last chunk's final state here, notebook 7.)
-    - return_c: if True, also return the cell state of every step.
+    - c0: initial cell state, shape (N, H); None starts from zeros.
 
     Returns a tuple of:
     - h: hidden state at every time step, shape (N, T, H).
-    - c: (only if return_c) cell state at every time step, shape (N, T, H).
+    - c: cell state at every time step, shape (N, T, H).
     - cache: what lstm_backward needs (opaque to the caller).
     """
     expect_shapes(
@@ -276,8 +275,8 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     if c0 is not None:
         expect_shapes("lstm_forward", h0=(h0, "N H"), c0=(c0, "N H"))
     ### TODO: as in rnn_forward, x @ Wx for all steps first; then the loop, where two states travel
-    ### TODO: from step to step. The cell state starts at c0 (zeros if c0 is None). With return_c, keep
-    ### TODO: every step's cell state too and return (h, c, cache).
+    ### TODO: from step to step. The cell state starts at c0 (zeros if c0 is None); keep every step's
+    ### TODO: cell state as well as its hidden state.
     ### BEGIN SOLUTION
     N, T, D = x.shape
     H = h0.shape[1]
@@ -302,9 +301,7 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
     c = np.stack(cs, axis=1)
     cache = (x, h0, Wx, Wh, h, steps)
     ### END SOLUTION
-    if return_c:
-        return h, c, cache
-    return h, cache
+    return h, c, cache
 
 
 def lstm_backward(dh, cache):

@@ -13,7 +13,7 @@ LOSS = """
         keep = np.logical_not(targets == self._null)
         embedded, c_embed = word_embedding_forward(inputs, P["W_embed"])
         start = np.einsum("nd,dh->nh", features, P["W_proj"]) + P["b_proj"][None, :]
-        hidden, c_cell = forward(embedded, start, *self._cell_params())
+        hidden, *_, c_cell = forward(embedded, start, *self._cell_params())  # the LSTM: h, c, cache
         scores, c_scores = temporal_affine_forward(hidden, P["W_vocab"], P["b_vocab"])
         value, d_scores = temporal_softmax_loss(scores, targets, keep)
         d_hidden, dW_vocab, db_vocab = temporal_affine_backward(d_scores, c_scores)

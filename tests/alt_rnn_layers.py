@@ -106,16 +106,14 @@ def lstm_step_backward(dnext_h, dnext_c, cache):
     )
 
 
-def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     h, c, states, cells, caches = h0, np.zeros(h0.shape) if c0 is None else c0 + 0.0, [], [], []
     for t in range(x.shape[1]):
         h, c, step = lstm_step_forward(x[:, t], h, c, Wx, Wh, b)
         states.append(h)
         cells.append(c)
         caches.append(step)
-    if return_c:
-        return np.stack(states, axis=1), np.stack(cells, axis=1), {"steps": caches}
-    return np.stack(states, axis=1), {"steps": caches}
+    return np.stack(states, axis=1), np.stack(cells, axis=1), {"steps": caches}
 
 
 def lstm_backward(dh, cache):

@@ -7,7 +7,7 @@ from tests.mutants import Mutant, edited, rewritten
 # A student's LSTM written step by step, whose backward overwrites the weight gradients of the later
 # steps instead of adding them up (a mistake only this style can make).
 LSTM_STEPWISE_OVERWRITING = """
-def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     N, T, _ = x.shape
     h = np.empty((N, T, h0.shape[1]))
     c = np.empty_like(h)
@@ -17,7 +17,7 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
         h[:, t] = prev_h
         c[:, t] = prev_c
         caches.append(cache)
-    return (h, c, caches) if return_c else (h, caches)
+    return h, c, caches
 
 
 def lstm_backward(dh, cache):
@@ -126,7 +126,7 @@ GATED_MUTANTS = [
         ),
         "in place",
     ),
-    # ---- lstm_forward: its c0 and return_c keywords
+    # ---- lstm_forward: its c0 and its cell states
     Mutant(
         "lstm_forward",
         "c0 ignored",
@@ -135,7 +135,7 @@ GATED_MUTANTS = [
     ),
     Mutant(
         "lstm_forward",
-        "return_c returns the hidden states",
+        "returns the hidden states as the cell states",
         edited("lstm_forward", ("cs.append(next_c)", "cs.append(next_h)")),
         "c[:, t] is the cell state",
     ),

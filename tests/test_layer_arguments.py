@@ -92,7 +92,7 @@ def test_integer_values_are_refused_by_step_and_sequence_alike(package, cell):
 def test_an_integer_upstream_gradient_is_refused_not_truncated(cell):
     from solutions import rnn_layers
 
-    h, cache = getattr(rnn_layers, f"{cell}_forward")(*cell_args(cell, randn(N, T, D)))
+    h, *_, cache = getattr(rnn_layers, f"{cell}_forward")(*cell_args(cell, randn(N, T, D)))
     dh = np.ones(h.shape, dtype=int)
     refused(
         lambda: getattr(rnn_layers, f"{cell}_backward")(dh, cache), TypeError, "dh should hold floating-point"

@@ -96,7 +96,7 @@ def test_forward_and_every_gradient_match_pytorch(kind, N, T, D, H):
     params = make_params(kind, D, H, rng)
     dh = rng.randn(N, T, H)
     forward, backward = OURS[kind]
-    h, cache = forward(x, h0, *params)
+    h, *_, cache = forward(x, h0, *params)
     grads = backward(dh, cache)
     h_ref, grads_ref = run_torch(kind, x, h0, params, dh)
     assert normwise_rel_error(h, h_ref) < TOL, "h"
@@ -112,6 +112,6 @@ def test_the_oracle_itself_sees_a_wrong_gate_order():
     rng = np.random.RandomState(0)
     x, h0 = rng.randn(2, 3, 4), rng.randn(2, 5)
     params = make_params("lstm", 4, 5, rng)
-    h, _ = lstm_forward(x, h0, *[lstm_to_torch_order(p) for p in params])
+    h, _, _ = lstm_forward(x, h0, *[lstm_to_torch_order(p) for p in params])
     h_ref, _ = run_torch("lstm", x, h0, params, np.ones_like(h))
     assert normwise_rel_error(h, h_ref) > 1e-3

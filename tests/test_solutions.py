@@ -189,7 +189,7 @@ def test_gated_sequence_backward_matches_numeric_gradients(cell, N, T, D, H):
     forward, backward, make = SEQUENCE_CELLS[cell]
     rng = np.random.RandomState(N + 10 * T + 100 * H)
     args = [rng.randn(N, T, D), rng.randn(N, H), *make(D, H, seed=T)]
-    h, cache = forward(*args)
+    h, *_, cache = forward(*args)  # the LSTM also returns its cell states
     dh = rng.randn(*h.shape)
     analytic = backward(dh, cache)
     for name, a, n in zip(
@@ -229,7 +229,7 @@ def test_gated_sequence_backward_is_the_sum_of_step_backwards(cell):
     x, h0 = rng.randn(N, T, D), rng.randn(N, H)
     params = lstm_params(D, H, 1) if cell == "lstm" else gru_params(D, H, 1)
     forward, backward, _ = SEQUENCE_CELLS[cell]
-    h, cache = forward(x, h0, *params)
+    h, *_, cache = forward(x, h0, *params)
     dh = rng.randn(N, T, H)
     seq = backward(dh, cache)
     prev_h, prev_c, caches = h0, np.zeros_like(h0), []
@@ -270,7 +270,7 @@ def test_every_cell_at_extreme_preactivations_is_finite_without_warnings(sign):
                 [np.ones((D, 3 * H)), np.ones((H, 3 * H)), np.zeros(3 * H), np.zeros(3 * H)],
             ),
         ]:
-            h, cache = forward(x, h0, *params)
+            h, *_, cache = forward(x, h0, *params)
             grads = backward(np.ones_like(h), cache)
             assert np.all(np.isfinite(h)) and np.all(np.abs(h) <= 1), forward.__name__
             assert all(np.all(np.isfinite(g)) for g in grads), forward.__name__

@@ -37,7 +37,7 @@ def test_a_large_spread_between_repeats_says_the_machine_was_busy_and_gives_no_o
 def test_the_timed_problem_is_what_the_layers_take():
     for cell in GATE_BLOCKS:
         x, h0, params, dh = speed.problem(cell, shape=(2, 3, 4, 5))
-        h, cache = getattr(rnn_layers, f"{cell}_forward")(x, h0, *params)
+        h, *_, cache = getattr(rnn_layers, f"{cell}_forward")(x, h0, *params)
         assert h.shape == dh.shape and np.all(np.isfinite(h))
         runs = {
             "layer": speed.layer_run(rnn_layers, cell, shape=(2, 3, 4, 5)),

@@ -30,7 +30,7 @@ def test_tuned_layers_match_the_reference(cell, shape, dtype):
     results = {}
     for name, module in [("reference", reference), ("tuned", tuned)]:
         forward, backward = getattr(module, f"{cell}_forward"), getattr(module, f"{cell}_backward")
-        h, cache = forward(x, h0, *params)
+        h, *_, cache = forward(x, h0, *params)
         results[name] = (h, *backward(dh, cache))
     tol = 1e-12 if dtype == np.float64 else 1e-5
     for ours, theirs in zip(results["tuned"], results["reference"], strict=True):
@@ -41,8 +41,8 @@ def test_tuned_layers_match_the_reference(cell, shape, dtype):
 def test_tuned_lstm_continues_from_c0_and_returns_c_like_the_reference():
     x, h0, params, dh = problem("lstm", 3, 4, 2, 5, np.float64)
     c0 = np.random.RandomState(3).randn(3, 5)
-    h, c, _ = tuned.lstm_forward(x, h0, *params, c0=c0, return_c=True)
-    h_ref, c_ref, _ = reference.lstm_forward(x, h0, *params, c0=c0, return_c=True)
+    h, c, _ = tuned.lstm_forward(x, h0, *params, c0=c0)
+    h_ref, c_ref, _ = reference.lstm_forward(x, h0, *params, c0=c0)
     np.testing.assert_allclose(h, h_ref, rtol=1e-12)
     np.testing.assert_allclose(c, c_ref, rtol=1e-12)
 

@@ -54,7 +54,7 @@ def numpy_runner(module, cell):
     forward, backward = getattr(module, f"{cell}_forward"), getattr(module, f"{cell}_backward")
 
     def run(x, h0, params, dh):
-        h, cache = forward(x, h0, *params)
+        h, *_, cache = forward(x, h0, *params)  # the LSTM also returns its cell states
         backward(dh, cache)
         return cache
 
@@ -182,7 +182,7 @@ def _attend(module, args, dh):
 
 
 def _plain_lstm(lstm, args, dh):
-    h, cache = lstm.lstm_forward(*args)
+    h, _, cache = lstm.lstm_forward(*args)
     lstm.lstm_backward(dh, cache)
 
 

@@ -104,7 +104,7 @@ def rnn_backward(dh, cache):
     return dx, dh0, dWx, dWh, db
 
 
-def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
+def lstm_forward(x, h0, Wx, Wh, b, c0=None):
     """lstm_forward of solutions.rnn_layers, tuned (same arguments, results and cache contract)."""
     N, T, D = x.shape
     H = h0.shape[1]
@@ -134,10 +134,7 @@ def lstm_forward(x, h0, Wx, Wh, b, c0=None, return_c=False):
             prev_h, prev_c = h_tnh[t], c_tnh[t]
     # (N, T, H) views: the cache shares their memory, so do not change h or c in place.
     h, c = h_tnh.swapaxes(0, 1), c_tnh.swapaxes(0, 1)
-    cache = step_caches
-    if return_c:
-        return h, c, cache
-    return h, cache
+    return h, c, step_caches
 
 
 def lstm_backward(dh, cache):
