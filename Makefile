@@ -29,7 +29,7 @@ help: help-students
 # check) are generated from solutions/, never committed: built when missing, and every file nobody has
 # edited follows solutions/; an edited file is never touched (docs/maintainers.md).
 assignment: setup
-	@$(PY) -m tools.stubs --update
+	@$(PY) -m tools.stubs --update $(if $(filter json,$(FORMAT)),>&2,)
 
 lab check restore: assignment
 
@@ -86,7 +86,7 @@ grade: setup data
 	$(PY) -m grading.gradebook "$(SUBMISSIONS)"
 
 # Speed is measured here, never asserted in timed tests.
-bench: setup
+bench: setup assignment
 	$(PY) -m tools.bench
 
 clean:

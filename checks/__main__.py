@@ -34,7 +34,7 @@ from .notebook_phase import check_notebooks
 from .notebook_runs import REFERENCE_NOTEBOOKS, code_cell_sources
 from .points import PointsError, load_points
 from .registry import BY_NAME, EXERCISES
-from .restore import pristine_files, shipped_names
+from .restore import HandedOutMissing, pristine_files, shipped_names
 from .results import CheckRun, document
 
 PARTS = ("forward", "backward")  # a cell is timed once every exercise of it is done
@@ -373,7 +373,8 @@ def main(argv=None):
         timeout = timeout_from(args.timeout)
         if args.json:
             points = load_points(args.points, [e.name for e in EXERCISES], all_notebooks())
-    except (UsageError, PointsError) as err:
+        pristine_files()  # assignment/ as handed out, which the check compares with: there, or say how
+    except (UsageError, PointsError, HandedOutMissing) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     if args.no_cache:
@@ -386,7 +387,8 @@ def main(argv=None):
             result = run_checks(args, package_dir, exercises, notebooks, timeout)
         notebook_of = {e.name: e.notebook for e in EXERCISES}
         items = result.items(points, notebook_of)
-        print(json.dumps(document(result.package, items, result.file_problems, result.summary), indent=1))
+        problems = [*result.file_problems, *result.encoding_problems]
+        print(json.dumps(document(result.package, items, problems, result.summary), indent=1))
     return 0 if result.all_done else 1
 
 

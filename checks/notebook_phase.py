@@ -54,12 +54,8 @@ def rows(result):
     time_cell = "-" if result.note else "" if result.seconds is None else duration(result.seconds)
     if result.passed:
         return [[result.name, DONE, time_cell, result.note or "every output matches the reference"]]
-    first = result.problems[0] + (f" (details: {result.log})" if result.log else "")
-    table = [[result.name, result.state, time_cell, first]]
-    table += [["", "", "", problem] for problem in result.problems[1:4]]
-    if len(result.problems) > 4:
-        table.append(["", "", "", f"... and {len(result.problems) - 4} more"])
-    return table + [["", "", "", line] for line in result.advice]
+    first, *rest = result.notes()
+    return [[result.name, result.state, time_cell, first], *[["", "", "", line] for line in rest]]
 
 
 def printing(notebook, exercises_in, reports):

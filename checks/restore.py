@@ -56,8 +56,9 @@ def earlier_copies(target, rel, text):
         path.with_name(f".{path.name}.swp"),  # Vim
         path.with_name(f"#{path.name}#"),
         path.parent / ".ipynb_checkpoints" / f"{stem}-checkpoint{suffix}",  # JupyterLab's editor
-        target / ".backup" / rel,
     ]
+    # `make stubs FORCE=1` keeps <rel>.<time>, and a course update the version handed out, in .backup/.
+    candidates += sorted((target / ".backup").glob(f"{rel}.*"), reverse=True)
     found = [c.relative_to(target.parent).as_posix() for c in candidates if c.is_file()]
     committed = _git(target, "log", "-1", "--format=%h %cr", "--", rel).split(" ", 1)
     if len(committed) == 2 and _git(target, "show", f"{committed[0]}:./{rel}") not in ("", text):

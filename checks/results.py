@@ -36,6 +36,15 @@ class NotebookResult:
     def passed(self):
         return self.state == DONE
 
+    def notes(self, shown=4):
+        """What a student reads about a notebook that is not done: the first `shown` problems (the first
+        with where the whole report is), how many more, then the advice."""
+        if self.passed:
+            return []
+        first = [self.problems[0] + (f" (details: {self.log})" if self.log else ""), *self.problems[1:shown]]
+        more = [f"... and {len(self.problems) - shown} more"] if len(self.problems) > shown else []
+        return [*first, *more, *self.advice]
+
 
 @dataclass
 class CheckRun:
@@ -110,7 +119,7 @@ class Item:
     @classmethod
     def of_notebook(cls, result, points):
         earned = points if result.passed else 0
-        return cls(result.name, "notebook", result.state, points, earned, [*result.problems, *result.advice])
+        return cls(result.name, "notebook", result.state, points, earned, result.notes())
 
 
 def document(package, items, file_problems, summary):

@@ -1,6 +1,7 @@
 """The house's rules: what ships never names what does not, and where things are is said once."""
 
 import ast
+import json
 
 from tests.helpers import ROOT
 
@@ -42,10 +43,20 @@ def shipped_sources():
                 yield path
 
 
+def notebook_code(path):
+    """The Python of a notebook's code cells, without IPython's magics (%autoreload ...)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    lines = [line for c in cells if c["cell_type"] == "code" for line in "".join(c["source"]).splitlines()]
+    return "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+
+
 def test_what_ships_never_imports_what_does_not():
     offenders = []
-    for path in shipped_sources():
-        for name in sorted(imported_packages(path.read_text(encoding="utf-8")) & NOT_SHIPPED):
+    sources = [(path, path.read_text(encoding="utf-8")) for path in shipped_sources()]
+    sources += [(path, notebook_code(path)) for path in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    assert len(sources) > 40
+    for path, source in sources:
+        for name in sorted(imported_packages(source) & NOT_SHIPPED):
             offenders.append(f"{path.relative_to(ROOT)} imports {name}")
     assert offenders == []
 

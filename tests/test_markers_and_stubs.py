@@ -4,6 +4,7 @@ import importlib
 import inspect
 import io
 import re
+import shutil
 
 import pytest
 
@@ -158,3 +159,39 @@ def test_a_latin1_file_is_kept_byte_for_byte_and_the_refusal_names_the_make_comm
     assert generate(solved, target, force=True, out=io.StringIO()) == 0
     backups = list((target / ".backup").glob("m.py.*"))
     assert len(backups) == 1 and backups[0].read_bytes() == mine
+
+
+def test_update_follows_the_course_and_never_touches_a_students_work(tmp_path):
+    from tools.stubs import MANIFEST, update
+
+    solutions, target, handed_out = tmp_path / "solutions", tmp_path / "assignment", tmp_path / "handed_out"
+    shutil.copytree(SOLUTIONS, solutions, ignore=shutil.ignore_patterns("__pycache__", "answers"))
+    out = io.StringIO()
+    assert update(solutions, target, handed_out, out=out) == 0 and "built assignment/" in out.getvalue()
+    assert (target / "bleu.py").read_text() == (solutions / "bleu.py").read_text()
+    handed = (target / "rnn_layers.py").read_text()
+    mine = handed + "\n# my work\n"
+    (target / "rnn_layers.py").write_text(mine)
+    (target / "optim.py").unlink()  # deleted: make restore brings it back when asked, not this
+    for name in ("bleu.py", "rnn_layers.py"):  # the course changes both
+        (solutions / name).write_text((solutions / name).read_text() + "\n# the course, later\n")
+
+    out = io.StringIO()
+    update(solutions, target, handed_out, out=out)
+    said = out.getvalue()
+    assert (target / "bleu.py").read_text().endswith("# the course, later\n"), said
+    assert (target / "rnn_layers.py").read_text() == mine and not (target / "optim.py").exists()
+    saved = next((target / ".backup").glob("rnn_layers.py.handed-out-*"))
+    assert saved.read_text() == handed, "the version handed out is kept, for the diff the note names"
+    assert f"diff assignment/.backup/{saved.name} " in said and "yours is kept" in said, said
+    assert (handed_out / "rnn_layers.py").read_text().endswith("# the course, later\n")
+    out = io.StringIO()
+    update(solutions, target, handed_out, out=out)
+    assert out.getvalue() == ""  # said once
+
+    # A damaged manifest: what was handed out still tells an untouched file from an edited one.
+    (target / MANIFEST).write_text("[1, 2]")
+    (solutions / "bleu.py").write_text((solutions / "bleu.py").read_text() + "# and again\n")
+    update(solutions, target, handed_out, out=io.StringIO())
+    assert (target / "bleu.py").read_text().endswith("# and again\n")
+    assert (target / "rnn_layers.py").read_text() == mine

@@ -3,8 +3,9 @@
     python -m tools.release [--out DIR]     default: dist/rnn-course/ and dist/rnn-course.zip
 
 It holds the stubs, the notebooks without outputs, the student check with its reference values and
-reference notebooks, and a Makefile with only `make lab` and `make check`. It never holds solutions/,
-the maintainers' tests and tools, or any solution body: the build fails if one shows up anywhere.
+reference notebooks, and a Makefile with only the student targets (lab, check, restore, data). It never
+holds solutions/, the maintainers' tests and tools, or any solution body: the build fails if one shows
+up anywhere.
 
 The edition is built from the last commit (HEAD), not from the working tree: an untracked helper, a
 scratch notebook, saved outputs or an instructor's answers in assignment/ never ship (the files left out

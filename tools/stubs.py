@@ -58,11 +58,12 @@ def read_manifest(target):
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        # A damaged manifest only means we can no longer tell "unedited" from "edited";
-        # treating every differing file as edited is the safe reading.
-        return {}
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        manifest = None
+    # A damaged manifest only means we can no longer tell "unedited" from "edited" by it;
+    # treating every differing file as edited is the safe reading.
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def classify(target, plan, manifest):
@@ -127,9 +128,7 @@ def generate(solutions, target, force=False, out=sys.stdout):
 
 def write_handed_out(plan, folder):
     """Make `folder` hold exactly `plan`, replacing it whole (a reader sees the old tree or the new one)."""
-    if folder.is_dir() and {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    } == {rel: text.encode("utf-8") for rel, text in plan.items()}:
+    if _texts(folder) == {rel: text.encode("utf-8") for rel, text in plan.items()}:
         return False
     fresh = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.new-"))
     for rel, text in plan.items():
@@ -147,11 +146,14 @@ def update(solutions, target, handed_out, out=sys.stdout):
     """Keep the generated trees current without touching a student's work. Returns 0.
 
     checks/handed_out/ is rewritten from `solutions`. A missing `target` is built whole. In an existing
-    one, a file the student has not edited (its manifest digest) follows the course; a new file of the
-    course is added; a file the student deleted is left to `make restore`; an edited file is kept, with
-    one note when the course has changed it since it was handed out.
+    one, a file the student has not edited follows the course: one whose digest is the manifest's, or
+    whose text is the one handed out before (the witness that survives a damaged manifest). A new file of
+    the course is added; a file the manifest lists that the student deleted is left to `make restore`. An
+    edited file is kept; when the course has changed it, the version the student was handed is saved
+    in `target`/.backup/ and one note gives the diff that shows what the course changed.
     """
     plan = planned_files(solutions, target.name)
+    before = _texts(handed_out)  # what was handed out until now, if anything
     write_handed_out(plan, handed_out)
     digests = {rel: _digest(text) for rel, text in plan.items()}
     if not target.exists():
@@ -163,26 +165,41 @@ def update(solutions, target, handed_out, out=sys.stdout):
         return 0
     manifest = read_manifest(target)
     to_write, _, edited = classify(target, plan, manifest)
+    unedited = [rel for rel in edited if (target / rel).read_bytes() == before.get(rel)]
+    edited = [rel for rel in edited if rel not in unedited]
     new_manifest = dict(manifest)
-    for rel in to_write:
+    for rel in to_write + unedited:
         if not (target / rel).exists() and rel in manifest:
             continue  # the student deleted it: `make restore` brings it back when they ask
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         (target / rel).write_text(plan[rel], encoding="utf-8")
         new_manifest[rel] = digests[rel]
         print(f"{target.name}/{rel}: brought up to date with the course (you had not edited it)", file=out)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
     for rel in edited:
-        if manifest.get(rel) not in (None, digests[rel]):
-            shown = handed_out.relative_to(ROOT) if handed_out.is_relative_to(ROOT) else handed_out
+        was = before.get(rel)
+        if was is not None and was != plan[rel].encode("utf-8"):
+            saved = target / ".backup" / f"{rel}.handed-out-{stamp}"
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_bytes(was)
+            now = handed_out.relative_to(ROOT) if handed_out.is_relative_to(ROOT) else handed_out
+            changed = f"diff {saved.relative_to(target.parent)} {now}/{rel}"
             print(
                 f"{target.name}/{rel}: the course has changed this file since it was handed out; yours is "
-                f"kept as it is. What changed: diff {shown}/{rel} {target.name}/{rel}",
+                f"kept as it is. What the course changed: {changed}",
                 file=out,
             )
         new_manifest[rel] = digests[rel]  # said once; it stays edited, so it is never overwritten
     if new_manifest != manifest:
         (target / MANIFEST).write_text(json.dumps(new_manifest, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _texts(folder):
+    """{relative path: bytes} of the files under `folder` ({} if it is missing)."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def check(solutions, target, out=sys.stdout):
