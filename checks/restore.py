@@ -57,7 +57,7 @@ def earlier_copies(target, rel, text):
         path.with_name(f"#{path.name}#"),
         path.parent / ".ipynb_checkpoints" / f"{stem}-checkpoint{suffix}",  # JupyterLab's editor
     ]
-    # `make stubs FORCE=1` keeps <rel>.<time>, and a course update the version handed out, in .backup/.
+    # .backup/ keeps a replaced file as <rel>.<time>, and the version handed out as <rel>.handed-out-<time>.
     candidates += sorted((target / ".backup").glob(f"{rel}.*"), reverse=True)
     found = [c.relative_to(target.parent).as_posix() for c in candidates if c.is_file()]
     committed = _git(target, "log", "-1", "--format=%h %cr", "--", rel).split(" ", 1)
