@@ -6,7 +6,7 @@
 POINTS ?= grading/points.toml
 include student.mk
 
-.PHONY: help assignment test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release \
+.PHONY: help assignment site test test-browser bench lint format stubs references notebooks nbval-matrix oracle-deps release \
   autograder grade clean
 
 help: help-students
@@ -19,6 +19,7 @@ help: help-students
 	@echo "  make nbval-matrix        the notebooks under 3 OpenBLAS kernels x 1 and 2 threads (the training ones under 2)"
 	@echo "  make oracle-deps         install PyTorch (test-only) so make test compares the layers with it"
 	@echo "  make release             the student edition, without solutions, in dist/ (a folder and a zip)"
+	@echo "  make site                the chapters as HTML with their outputs and figures, in dist/site/"
 	@echo "  make bench               time the layers against PyTorch and the matmul floor (build/bench.md)"
 	@echo "  make lint / make format  ruff"
 	@echo "Instructors (grading; points in grading/points.toml):"
@@ -77,6 +78,9 @@ test-browser: setup
 
 release: setup
 	$(PY) -m tools.release
+
+site: setup
+	$(PY) -m tools.site
 
 autograder: setup
 	$(PY) -m grading.autograder

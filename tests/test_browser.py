@@ -111,3 +111,28 @@ def test_the_stubs_show_what_to_do(browser, tmp_path):
         "rnn_step_forward: not written yet: fill in its TODO at assignment/rnn_layers.py" in t for t in texts
     )
     assert Path(SHOTS / "01_rnn_cell-stubs.png").stat().st_size > 10_000
+
+
+def test_the_published_chapters_open_with_every_figure_loaded(browser, tmp_path):
+    """`make site`, opened as a reader would: the contents page, then every chapter, every picture drawn."""
+    from tests.test_generated_files import figures_of
+    from tools.site import build
+
+    assert build(tmp_path / "site") == []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((tmp_path / "site" / "index.html").as_uri())
+    links = page.locator("ol.chapters a")
+    names = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    references = sorted((ROOT / "checks" / "reference_notebooks").glob("*.ipynb"))
+    assert names == [f"{p.stem}.html" for p in references]
+    for path in references:
+        page.goto((tmp_path / "site" / f"{path.stem}.html").as_uri())
+        page.wait_for_load_state("load")
+        widths = page.eval_on_selector_all(
+            "img", "images => images.map(i => i.complete ? i.naturalWidth : 0)"
+        )
+        drawn = [w for w in widths if w > 0]
+        assert len(widths) == len(drawn), (path.name, widths)  # every picture loaded, the SVG diagrams too
+        assert len(drawn) >= len(figures_of(path)), path.name
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "site-last-chapter.png"), full_page=False)

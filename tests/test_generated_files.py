@@ -1,9 +1,11 @@
 """The checks that keep generated files in step with their sources can fail."""
 
+import base64
 import json
 import shutil
 import subprocess
 
+import nbformat
 import numpy as np
 
 from checks.core import load_references
@@ -147,3 +149,61 @@ def test_make_references_leaves_values_that_only_differ_in_the_last_digits(tmp_p
     copy.write_text(json.dumps(raw, indent=1, sort_keys=True) + "\n")
     assert tool.main([]) == 0
     assert json.loads(copy.read_text()) == json.loads(REFERENCE_FILE.read_text())
+
+
+# What the reference notebooks' figures may weigh: a plot at the inline backend's resolution is 20 to
+# 60 kB; the budget leaves room for a few more chapters.
+FIGURE_BYTES = 150_000
+ALL_NOTEBOOK_BYTES = 6_000_000
+
+
+def figures_of(path):
+    """[(cell index, PNG bytes or None)] for every figure a reference notebook drew."""
+    found = []
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "<Figure size" in "".join(data.get("text/plain", "")):
+                png = data.get("image/png")
+                found.append((index, base64.b64decode("".join(png)) if png else None))
+    return found
+
+
+def test_every_figure_is_kept_in_the_reference_notebooks_within_the_size_budget():
+    figures = {path.name: figures_of(path) for path in sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb"))}
+    drawn = [(name, index) for name, found in figures.items() for index, png in found]
+    assert len(drawn) >= 24, drawn
+    assert [(name, index) for name, found in figures.items() for index, png in found if png is None] == []
+    heavy = [(n, i, len(png)) for n, found in figures.items() for i, png in found if len(png) > FIGURE_BYTES]
+    assert heavy == []
+    assert sum(p.stat().st_size for p in REFERENCE_NOTEBOOKS.glob("*.ipynb")) < ALL_NOTEBOOK_BYTES
+    assert all(png.startswith(b"\x89PNG") for found in figures.values() for _, png in found)
+
+
+def test_a_figure_lost_from_a_reference_notebook_is_caught(tmp_path):
+    path = next(p for p in sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb")) if figures_of(p))
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop("image/png", None)
+    (tmp_path / path.name).write_text(json.dumps(nb))
+    assert all(png is None for _, png in figures_of(tmp_path / path.name))
+
+
+def test_the_site_shows_every_chapter_with_its_figures_and_no_solution_code(tmp_path):
+    from tools.site import build
+
+    assert build(tmp_path / "site") == []
+    index = (tmp_path / "site" / "index.html").read_text()
+    for path in sorted(REFERENCE_NOTEBOOKS.glob("*.ipynb")):
+        assert f'href="{path.stem}.html"' in index
+        page = (tmp_path / "site" / f"{path.stem}.html").read_text()
+        assert page.count('src="data:image/png;base64,') == len(figures_of(path)), path.name
+    assert (tmp_path / "site" / "figures" / "rnn_cell.svg").is_file()
+    # A chapter that showed a solved function would not be published.
+    references = tmp_path / "references"
+    shutil.copytree(REFERENCE_NOTEBOOKS, references)
+    nb = nbformat.read(references / "01_rnn_cell.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell((ROOT / "solutions" / "rnn_layers.py").read_text()))
+    nbformat.write(nb, references / "01_rnn_cell.ipynb")
+    assert build(tmp_path / "leaky", references=references) != [] and not (tmp_path / "leaky").exists()

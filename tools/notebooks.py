@@ -29,8 +29,9 @@ from course.paths import NOTEBOOKS, ROOT
 
 BACKUPS = NOTEBOOKS / ".backup"  # ignored by git, kept by `make clean`
 KERNELSPEC = {"name": "rnn-course", "display_name": "Python 3 (RNN course)", "language": "python"}
-# Kept out of the reference copies: nbval never compares pictures, and they would bloat the repo.
-DROPPED_DATA = ("image/png", "image/jpeg", "image/svg+xml")
+# The figures stay in the reference copies as PNG (what a student compares theirs with, and what `make
+# site` publishes; nbval never compares pictures); other renderings of them would only add size.
+DROPPED_DATA = ("image/jpeg", "image/svg+xml", "application/pdf")
 
 
 def normalized(nb):
