@@ -179,7 +179,8 @@ def truncated_bptt_epoch(model, optimizer, stream, chunk_length, max_norm=None):
     """
     ### TODO: start the epoch from a fresh state. Chunks start at 0, chunk_length, 2 * chunk_length, ...:
     ### TODO: the model reads stream[:, start:stop] and predicts the next characters, stream[:, start + 1 :
-    ### TODO: stop + 1]; the last target is the stream's last character. One optimizer step per chunk.
+    ### TODO: stop + 1]; the last target is the stream's last character. One optimizer step per chunk,
+    ### TODO: after clipping the gradients to max_norm (model.clip_gradients) when max_norm is given.
     ### BEGIN SOLUTION
     model.reset_state()
     losses = []
