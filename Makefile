@@ -70,16 +70,21 @@ oracle-deps: setup
 
 # Debian's Chromium (root installs it with apt-get) driven by Playwright, which downloads no browser itself.
 test-browser: setup
-	@command -v chromium >/dev/null || { \
-	  echo "installing Debian's chromium package (needs root and apt-get)"; \
-	  apt-get update -q && apt-get install -y -q chromium; }
+	@command -v chromium >/dev/null && test -f /usr/share/javascript/mathjax/MathJax.js || { \
+	  echo "installing Debian's chromium and libjs-mathjax packages (needs root and apt-get)"; \
+	  apt-get update -q && apt-get install -y -q chromium libjs-mathjax; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
 	$(PY) -m pytest -m browser tests/test_browser.py
 
 release: setup
 	$(PY) -m tools.release
 
+# Formulas: Debian's MathJax when it can be installed (root), so that the site needs no network.
 site: setup
+	@test -f /usr/share/javascript/mathjax/MathJax.js || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  echo "installing Debian's libjs-mathjax, so that the pages typeset formulas offline" && \
+	  apt-get update -q >/dev/null && apt-get install -y -q libjs-mathjax >/dev/null; } || \
+	  echo "note: without Debian's libjs-mathjax the pages load MathJax from its CDN when they are viewed"
 	$(PY) -m tools.site
 
 autograder: setup

@@ -134,5 +134,10 @@ def test_the_published_chapters_open_with_every_figure_loaded(browser, tmp_path)
         drawn = [w for w in widths if w > 0]
         assert len(widths) == len(drawn), (path.name, widths)  # every picture loaded, the SVG diagrams too
         assert len(drawn) >= len(figures_of(path)), path.name
+    # The formulas are typeset by the site's own MathJax (make test-browser installs Debian's), offline.
+    assert (tmp_path / "site" / "mathjax" / "MathJax.js").is_file()
+    page.wait_for_selector(".MathJax_CHTML", timeout=30_000)
+    assert page.locator(".MathJax_CHTML").count() > 10
+    assert "\\hat z_t" not in page.locator("body").inner_text()  # no formula left as TeX
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "site-last-chapter.png"), full_page=False)

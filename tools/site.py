@@ -6,8 +6,9 @@ Each chapter is its reference notebook (checks/reference_notebooks/), executed a
 `make notebooks`, with every output and figure, converted offline by nbconvert; the notebooks' own
 figures (notebooks/figures/) are copied beside them. The notebooks only call the package's functions, so
 no solution code is in them; the build checks it anyway, with the release's leak search over the text
-of every cell and output, and writes nothing if it finds some. Formulas are typeset by MathJax, which
-the pages load from its public CDN when they are viewed (offline, they show the TeX source).
+of every cell and output, and writes nothing if it finds some. Formulas are typeset by MathJax 2.7:
+the copy of Debian's libjs-mathjax when it is installed (`make site` installs it where it can), so the
+site works offline; otherwise the one nbconvert names on its public CDN, loaded when a page is viewed.
 """
 
 import argparse
@@ -23,6 +24,28 @@ from nbconvert import HTMLExporter
 from course.paths import NOTEBOOKS, REFERENCE_NOTEBOOKS, ROOT
 
 from .release import leaks, solution_bodies
+
+MATHJAX = Path("/usr/share/javascript/mathjax")  # Debian's libjs-mathjax
+# What the pages' configuration (TeX in, CommonHTML out) loads of it: 1.6 MB of its 54.
+MATHJAX_PARTS = [
+    "MathJax.js", "config/TeX-AMS_CHTML-full.js", "extensions", "jax/input/TeX", "jax/element",
+    "jax/output/CommonHTML", "fonts/HTML-CSS/TeX/woff",
+]  # fmt: skip
+
+
+def local_mathjax(out, source=MATHJAX):
+    """Copy the parts of MathJax the pages use into out/mathjax; return the URL the pages load it from,
+    or None when it is not installed (the pages then use nbconvert's CDN address)."""
+    if not (source / "MathJax.js").is_file():
+        return None
+    for part in MATHJAX_PARTS:
+        target = out / "mathjax" / part
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target)  # Debian links the fonts: copy what they point to
+        else:
+            shutil.copy2(source / part, target)
+    return "mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"
 
 
 def title(nb):
@@ -74,7 +97,8 @@ def build(out, references=REFERENCE_NOTEBOOKS, figures=NOTEBOOKS / "figures"):
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    exporter = HTMLExporter()
+    url = local_mathjax(out)
+    exporter = HTMLExporter(**({"mathjax_url": url} if url else {}))
     for name, nb in notebooks.items():
         page, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title(nb)}})
         (out / f"{name}.html").write_text(page, encoding="utf-8")
