@@ -69,6 +69,11 @@ class Exercise:
     needs: tuple = ()
     module: str = "rnn_layers"
     tolerances: dict = field(default_factory=dict)  # output -> tolerance, for outputs that are statistics
+    # What to do about an overflow, 0/0 or division by zero in the student's code (the usual cause).
+    stability: str = (
+        "use a formula that is stable for large inputs (np.tanh, a stable sigmoid) rather than exponentials "
+        "of large numbers"
+    )
 
 
 @dataclass
@@ -306,10 +311,7 @@ def check_exercise(exercise, module, references):
             return report
         except FloatingPointError as err:
             where = _student_frame(err, module) or report.location
-            report.wrong(
-                f"numeric {err} at {where} when {case.name}: use a formula that is stable for "
-                "large inputs (np.tanh, a stable sigmoid) rather than exponentials of large numbers"
-            )
+            report.wrong(f"numeric {err} at {where} when {case.name}: {exercise.stability}")
             return report
         except Exception as err:  # any crash of student code is a finding to report
             where = _student_frame(err, module) or report.location

@@ -15,9 +15,17 @@ from tests.mutants_attention import ATTENTION_MUTANTS
 from tests.mutants_captioning import CAPTIONING_MUTANTS
 from tests.mutants_char_lm import CHAR_LM_MUTANTS
 from tests.mutants_gated import GATED_MUTANTS
+from tests.mutants_linear_rnn import LINEAR_RNN_MUTANTS
 
 REFERENCES = load_references()
-MUTANTS = RNN_MUTANTS + GATED_MUTANTS + CAPTIONING_MUTANTS + CHAR_LM_MUTANTS + ATTENTION_MUTANTS
+MUTANTS = (
+    RNN_MUTANTS
+    + GATED_MUTANTS
+    + CAPTIONING_MUTANTS
+    + CHAR_LM_MUTANTS
+    + ATTENTION_MUTANTS
+    + LINEAR_RNN_MUTANTS
+)
 
 
 def mutant_module(tmp_path, mutant):
@@ -57,6 +65,7 @@ BREAKS_DEPENDENTS = {
     "lstm_backward", "gru_step_forward", "gru_forward", "word_embedding_forward",
     "word_embedding_backward", "temporal_softmax_loss", "attention_forward", "attention_backward",
     "attention_lstm_step_forward", "attention_lstm_step_backward", "attention_lstm_forward",
+    "parallel_linear_scan", "linear_scan_backward", "mingru_forward", "minlstm_forward",
 }  # fmt: skip
 
 

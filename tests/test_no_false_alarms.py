@@ -17,6 +17,7 @@ ALT = {
     "captioning_rnn": alternative_source((SOLUTIONS / "captioning_rnn.py").read_text()),
     "char_lm": alt_char_lm.alternative_source((SOLUTIONS / "char_lm.py").read_text()),
     "attention_layers": (Path(__file__).parent / "alt_attention_layers.py").read_text(),
+    "linear_rnn": (Path(__file__).parent / "alt_linear_rnn.py").read_text(),
 }
 
 
