@@ -25,7 +25,7 @@ def _coefficients(seed, N, T, H, low=0.0, high=1.0):
     return low + (high - low) / (1.0 + np.exp(-array(seed, N, T, H, scale=1.5)))
 
 
-def _scan_inputs(N=2, T=5, H=3, seed=900, a=None, b=None, h0=True, low=0.0, high=1.0):
+def scan_inputs(N=2, T=5, H=3, seed=900, a=None, b=None, h0=True, low=0.0, high=1.0):
     k = {
         "a": _coefficients(seed, N, T, H, low, high) if a is None else np.full((N, T, H), float(a)),
         "b": array(seed + 1, N, T, H) if b is None else np.full((N, T, H), float(b)),
@@ -154,14 +154,14 @@ def _diagnose_parallel_scan(report, refs):
 
 
 SCAN_CASES = [
-    Case("s_one", S_ONE, lambda: _scan_inputs(T=1)),
-    Case("s_memory", S_MEMORY, lambda: _scan_inputs(a=1.0, b=0.0)),
-    Case("s_no_memory", S_NO_MEMORY, lambda: _scan_inputs(a=0.0)),
-    Case("s_zero", S_ZERO, lambda: _scan_inputs(h0=False)),
-    Case("s_all", S_ALL, lambda: _scan_inputs()),
-    Case("s_power", S_POWER, lambda: _scan_inputs(T=8, seed=910)),
-    Case("s_odd", S_ODD, lambda: _scan_inputs(T=13, seed=920)),
-    Case("s_tiny", S_TINY, lambda: _scan_inputs(T=200, seed=930, low=0.005, high=0.015)),
+    Case("s_one", S_ONE, lambda: scan_inputs(T=1)),
+    Case("s_memory", S_MEMORY, lambda: scan_inputs(a=1.0, b=0.0)),
+    Case("s_no_memory", S_NO_MEMORY, lambda: scan_inputs(a=0.0)),
+    Case("s_zero", S_ZERO, lambda: scan_inputs(h0=False)),
+    Case("s_all", S_ALL, lambda: scan_inputs()),
+    Case("s_power", S_POWER, lambda: scan_inputs(T=8, seed=910)),
+    Case("s_odd", S_ODD, lambda: scan_inputs(T=13, seed=920)),
+    Case("s_tiny", S_TINY, lambda: scan_inputs(T=200, seed=930, low=0.005, high=0.015)),
 ]
 
 
@@ -184,7 +184,7 @@ parallel_linear_scan = Exercise(
         Case(
             "s_parallel",
             S_PARALLEL,
-            lambda: {**_scan_inputs(N=1, T=1024, H=1, seed=940), "count_lines": True},
+            lambda: {**scan_inputs(N=1, T=1024, H=1, seed=940), "count_lines": True},
         ),
     ],
     diagnose=_diagnose_parallel_scan,
@@ -202,8 +202,8 @@ B_ALL = "every step has an upstream gradient"
 B_CUT = "a = 0 at step 2 (no gradient flows back past it)"
 
 
-def _backward_scan_inputs(T=5, seed=950, dh_at=None, cut=False):
-    k = _scan_inputs(T=T, seed=seed)
+def _backwardscan_inputs(T=5, seed=950, dh_at=None, cut=False):
+    k = scan_inputs(T=T, seed=seed)
     if cut:
         k["a"][:, 2] = 0.0
     k["h"] = loop_scan(k["a"], k["b"], k["h0"])
@@ -244,12 +244,12 @@ linear_scan_backward = Exercise(
     module=MODULE,
     run=_run_scan_backward,
     cases=[
-        Case("b_one", B_ONE, lambda: _backward_scan_inputs(T=1)),
-        Case("b_last", B_LAST, lambda: _backward_scan_inputs(seed=960, dh_at=-1)),
-        Case("b_first", B_FIRST, lambda: _backward_scan_inputs(seed=970, dh_at=0)),
-        Case("b_all", B_ALL, lambda: _backward_scan_inputs(seed=980)),
-        Case("b_cut", B_CUT, lambda: _backward_scan_inputs(seed=990, cut=True)),
-        Case("b_long", "T = 13", lambda: _backward_scan_inputs(T=13, seed=1000)),
+        Case("b_one", B_ONE, lambda: _backwardscan_inputs(T=1)),
+        Case("b_last", B_LAST, lambda: _backwardscan_inputs(seed=960, dh_at=-1)),
+        Case("b_first", B_FIRST, lambda: _backwardscan_inputs(seed=970, dh_at=0)),
+        Case("b_all", B_ALL, lambda: _backwardscan_inputs(seed=980)),
+        Case("b_cut", B_CUT, lambda: _backwardscan_inputs(seed=990, cut=True)),
+        Case("b_long", "T = 13", lambda: _backwardscan_inputs(T=13, seed=1000)),
     ],
     diagnose=_diagnose_scan_backward,
     needs=("parallel_linear_scan",),
@@ -263,7 +263,7 @@ G_ONE = "T = 1 (a single step)"
 G_LONG = "N = 1, T = 9"
 
 
-def _layer_inputs(layer, N=2, T=5, D=3, H=4, seed=1100, biases=None, tie=False, dh_at=None):
+def layer_inputs(layer, N=2, T=5, D=3, H=4, seed=1100, biases=None, tie=False, dh_at=None):
     blocks = len(BLOCKS[layer])
     k = {
         "x": array(seed, N, T, D),
@@ -350,7 +350,7 @@ def _diagnose_minlstm_forward(report, refs):
 
 def _layer_forward_exercise(layer, gate_cases, diagnose, seed):
     def inputs(**kw):
-        return lambda: _layer_inputs(layer, seed=seed, **kw)
+        return lambda: layer_inputs(layer, seed=seed, **kw)
 
     return Exercise(
         name=f"{layer}_forward",
@@ -361,7 +361,7 @@ def _layer_forward_exercise(layer, gate_cases, diagnose, seed):
             Case("g_one", G_ONE, inputs(T=1)),
             *[Case(key, text, inputs(**kw)) for key, text, kw in gate_cases],
             Case("g_all", G_ALL, inputs()),
-            Case("g_long", G_LONG, lambda: _layer_inputs(layer, N=1, T=9, seed=seed + 10)),
+            Case("g_long", G_LONG, lambda: layer_inputs(layer, N=1, T=9, seed=seed + 10)),
         ],
         diagnose=diagnose,
         needs=("parallel_linear_scan",),
@@ -407,7 +407,7 @@ def _layer_backward_exercise(layer, gate_hint, seed):
         )
 
     def inputs(**kw):
-        return lambda: _layer_inputs(layer, seed=seed, **kw)
+        return lambda: layer_inputs(layer, seed=seed, **kw)
 
     return Exercise(
         name=f"{layer}_backward",

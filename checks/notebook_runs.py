@@ -35,6 +35,7 @@ TRAINING = {
     "07_char_language_model",
     "08_counting_lstm_vs_gru",
     "09_attention_captioning",
+    "11_linear_recurrences",
 }
 CELL_TIMEOUT = 300
 TRAINING_CELL_TIMEOUT = 1800

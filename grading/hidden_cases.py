@@ -9,6 +9,7 @@ be right on inputs it has never seen.
 
 from checks.core import Case
 from checks.inputs import gru_params, lstm_params, rnn_params
+from checks.linear_rnn import layer_inputs, scan_inputs
 from checks.sequences import seq_inputs
 
 HIDDEN = {
@@ -24,5 +25,11 @@ HIDDEN = {
     ],
     "gru_backward": [
         Case("h_long", "a long sequence (T = 25)", lambda: seq_inputs(gru_params, N=3, T=25)),
+    ],
+    "parallel_linear_scan": [
+        Case("h_long", "T = 1000, not a power of two", lambda: scan_inputs(N=3, T=1000, H=2, seed=2000)),
+    ],
+    "mingru_backward": [
+        Case("h_long", "a long sequence (T = 40)", lambda: layer_inputs("mingru", N=3, T=40, seed=2100)),
     ],
 }

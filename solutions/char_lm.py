@@ -14,7 +14,7 @@ import numpy as np
 
 from .clipping import clip_by_global_norm
 from .datasets import REBUILD, DataError, dataset_dir, verify_files
-from .layers import GRU, LSTM, RNN, Embedding, TemporalAffine
+from .layers import GRU, LSTM, RNN, Embedding, Recurrent, TemporalAffine
 from .rnn_layers import temporal_softmax_loss
 from .shapes import expect_shapes
 
@@ -101,26 +101,55 @@ def sample_with_temperature(scores, temperature=1.0, rng=None):
 
 
 class CharRNN:
-    """Embedding, a recurrent layer that carries its state from call to call, and a temporal affine layer."""
+    """Embedding, recurrent layers that carry their state from call to call, and a temporal affine layer.
 
-    def __init__(self, vocab_size, embed_dim=32, hidden_dim=128, cell_type="lstm", dtype=np.float32, seed=0):
+    cell_type: "rnn", "lstm", "gru", or a layers.Recurrent class (notebook 11's MinGRU, MinLSTM);
+    num_layers recurrent layers are stacked, the states of one the inputs of the next.
+    """
+
+    def __init__(
+        self,
+        vocab_size,
+        embed_dim=32,
+        hidden_dim=128,
+        cell_type="lstm",
+        dtype=np.float32,
+        seed=0,
+        num_layers=1,
+    ):
         cells = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
-        if cell_type not in cells:
-            raise ValueError(f"cell_type should be one of {', '.join(cells)}, got {cell_type!r}")
+        if isinstance(cell_type, type) and issubclass(cell_type, Recurrent):
+            cell = cell_type
+        elif cell_type in cells:
+            cell = cells[cell_type]
+        else:
+            raise ValueError(
+                f"cell_type should be one of {', '.join(cells)} or a Recurrent class, got {cell_type!r}"
+            )
         self.cell_type = cell_type
         self.layers = [
             Embedding(vocab_size, embed_dim, dtype, seed),
-            cells[cell_type](embed_dim, hidden_dim, dtype, seed + 1, stateful=True),
+            *[
+                cell(hidden_dim if k else embed_dim, hidden_dim, dtype, seed + 1 + 10 * k, stateful=True)
+                for k in range(num_layers)
+            ],
             TemporalAffine(hidden_dim, vocab_size, dtype, seed + 2),
         ]
 
     @property
     def cell(self):
+        """The first recurrent layer."""
         return self.layers[1]
+
+    @property
+    def recurrent(self):
+        """Every recurrent layer, bottom first."""
+        return self.layers[1:-1]
 
     def reset_state(self):
         """Start the next chunk from a zero state."""
-        self.cell.reset_state()
+        for layer in self.recurrent:
+            layer.reset_state()
 
     def scores(self, inputs):
         """Scores (N, T, V) for the characters (N, T), continuing from the carried state."""
@@ -153,7 +182,7 @@ class CharRNN:
 
     def sample(self, start, length, temperature=1.0, rng=None):
         """Continue the id sequence `start` by `length` sampled ids; the training state is kept aside."""
-        kept = self.cell.state
+        kept = [layer.state for layer in self.recurrent]
         self.reset_state()
         scores = self.scores(np.asarray(start, dtype=np.int64)[None, :])[:, -1]
         out = []
@@ -161,7 +190,8 @@ class CharRNN:
             nxt = sample_with_temperature(scores, temperature, rng)
             out.append(int(nxt[0]))
             scores = self.scores(nxt[:, None])[:, -1]
-        self.cell.state = kept
+        for layer, state in zip(self.recurrent, kept, strict=True):
+            layer.state = state
         return out
 
 

@@ -92,6 +92,7 @@ class Recurrent(Layer):
 
     gates = 1
     bias_names = ("b",)
+    weight_names = ("Wx", "Wh")  # a layer whose gates never read h_{t-1} has no Wh (notebook 11)
 
     def __init__(self, input_dim, hidden_dim, dtype=np.float32, seed=0, stateful=False):
         super().__init__()
@@ -99,7 +100,8 @@ class Recurrent(Layer):
         g, k = self.gates * hidden_dim, 1 / np.sqrt(hidden_dim)
         # PyTorch's default initialization: uniform in +-1/sqrt(H), biases included.
         self.params["Wx"] = rng.uniform(-k, k, size=(input_dim, g)).astype(dtype)
-        self.params["Wh"] = rng.uniform(-k, k, size=(hidden_dim, g)).astype(dtype)
+        if "Wh" in self.weight_names:
+            self.params["Wh"] = rng.uniform(-k, k, size=(hidden_dim, g)).astype(dtype)
         for name in self.bias_names:
             self.params[name] = rng.uniform(-k, k, size=g).astype(dtype)
         self.hidden_dim, self.stateful, self.state = hidden_dim, stateful, None
@@ -109,10 +111,10 @@ class Recurrent(Layer):
         self.state = None
 
     def _weights(self):
-        return [self.params["Wx"], self.params["Wh"], *(self.params[n] for n in self.bias_names)]
+        return [self.params[n] for n in (*self.weight_names, *self.bias_names)]
 
     def _zeros(self, x):
-        return np.zeros((x.shape[0], self.hidden_dim), dtype=self.params["Wh"].dtype)
+        return np.zeros((x.shape[0], self.hidden_dim), dtype=self.params["Wx"].dtype)
 
     def _start(self, x):
         if self.state is not None and self.state[0].shape[0] != x.shape[0]:
@@ -133,7 +135,7 @@ class Recurrent(Layer):
     def backward(self, dh):
         dx, _dh0, *dweights = self._backward(dh, self._check_cache())
         # _dh0 is dropped: the gradient stops at the start of the chunk (truncated backpropagation).
-        self.grads = dict(zip(["Wx", "Wh", *self.bias_names], dweights, strict=True))
+        self.grads = dict(zip([*self.weight_names, *self.bias_names], dweights, strict=True))
         return dx
 
 

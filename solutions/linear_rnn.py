@@ -14,6 +14,7 @@ the right, float64 (float32 stays float32). Shapes used below:
 
 import numpy as np
 
+from .layers import Recurrent
 from .rnn_layers import sigmoid
 from .shapes import expect_shapes
 
@@ -125,11 +126,13 @@ def mingru_forward(x, h0, Wx, b):
     - cache: what mingru_backward needs (opaque to the caller).
     """
     expect_shapes("mingru_forward", x=(x, "N T D"), h0=(h0, "N H"), Wx=(Wx, "D 2H"), b=(b, "2H"))
-    ### TODO: one product x @ Wx + b gives z and c for every step at once; then the recurrence is
-    ### TODO: linear, h_t = a_t * h_{t-1} + b_t: which a_t and b_t? Compute it with parallel_linear_scan.
+    ### TODO: one product x @ Wx + b (x reshaped to (N*T, D) rows) gives z and c for every step at once;
+    ### TODO: then the recurrence is linear, h_t = a_t * h_{t-1} + b_t: which a_t and b_t? Compute it with
+    ### TODO: parallel_linear_scan.
     ### BEGIN SOLUTION
+    N, T, D = x.shape
     H = h0.shape[1]
-    pre = x @ Wx + b
+    pre = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 2 * H)
     z = sigmoid(pre[:, :, :H])
     c = pre[:, :, H:]
     h = parallel_linear_scan(1.0 - z, z * c, h0)
@@ -161,7 +164,7 @@ def mingru_backward(dh, cache):
     dz = dbt * c - da
     dc = dbt * z
     dpre = np.concatenate([dz * z * (1.0 - z), dc], axis=2)
-    dx = dpre @ Wx.T
+    dx = (dpre.reshape(N * T, -1) @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ dpre.reshape(N * T, -1)
     db = dpre.sum(axis=(0, 1))
     ### END SOLUTION
@@ -192,8 +195,9 @@ def minlstm_forward(x, h0, Wx, b):
     ### TODO: as in mingru_forward: one product for every gate of every step, the normalised gates, then
     ### TODO: the linear recurrence with parallel_linear_scan.
     ### BEGIN SOLUTION
+    N, T, D = x.shape
     H = h0.shape[1]
-    pre = x @ Wx + b
+    pre = (x.reshape(N * T, D) @ Wx + b).reshape(N, T, 3 * H)
     f = sigmoid(pre[:, :, :H])
     i = sigmoid(pre[:, :, H : 2 * H])
     c = pre[:, :, 2 * H :]
@@ -231,8 +235,24 @@ def minlstm_backward(dh, cache):
     df = (df_norm - di_norm) * i / total**2
     di = (di_norm - df_norm) * f / total**2
     dpre = np.concatenate([df * f * (1.0 - f), di * i * (1.0 - i), dc], axis=2)
-    dx = dpre @ Wx.T
+    dx = (dpre.reshape(N * T, -1) @ Wx.T).reshape(N, T, D)
     dWx = x.reshape(N * T, D).T @ dpre.reshape(N * T, -1)
     db = dpre.sum(axis=(0, 1))
     ### END SOLUTION
     return dx, dh0, dWx, db
+
+
+class MinGRU(Recurrent):
+    """A minGRU layer (provided, for models): Wx (D, 2H) and b (2H,), no Wh; see layers.Recurrent."""
+
+    gates = 2
+    weight_names = ("Wx",)
+    _forward, _backward = staticmethod(mingru_forward), staticmethod(mingru_backward)
+
+
+class MinLSTM(Recurrent):
+    """A minLSTM layer (provided, for models): Wx (D, 3H) and b (3H,), no Wh; see layers.Recurrent."""
+
+    gates = 3
+    weight_names = ("Wx",)
+    _forward, _backward = staticmethod(minlstm_forward), staticmethod(minlstm_backward)

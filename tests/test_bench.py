@@ -27,8 +27,9 @@ def test_bench_skips_unwritten_stubs_with_a_line_saying_so(tmp_path):
     text = bench(tmp_path)
     assert "| float64 |" in text and "| float32 |" in text and "with openblas" in text
     assert len(rows(text, "matmul floor")) == 6  # 3 cells x 2 dtypes
-    assert len(rows(text, "solutions")) == 6 + 2  # and the attention LSTM in 2 dtypes
-    assert "Attention LSTM (notebook 9)" in text
+    # and the attention LSTM in 2 dtypes, and the minGRU, minLSTM and GRU of the linear section in 2
+    assert len(rows(text, "solutions")) == 6 + 2 + 6
+    assert "Attention LSTM (notebook 9)" in text and "minGRU and minLSTM" in text
     assert len(rows(text, "tuned")) == 6
     assert rows(text, "assignment") == []
     for cell in ("rnn", "lstm", "gru"):
@@ -43,5 +44,6 @@ def test_bench_times_a_written_package_and_pytorch(tmp_path):
         tmp_path, "--package", "student_copy", env=dict(os.environ, PYTHONPATH=str(tmp_path / "pkg"))
     )
     assert len(rows(text, "PyTorch")) == 6
-    assert len(rows(text, "student_copy")) == 6 + 2  # and its attention LSTM in 2 dtypes
+    assert len(rows(text, "PyTorch log-space")) == len(rows(text, "PyTorch loop")) == 4  # minGRU, minLSTM
+    assert len(rows(text, "student_copy")) == 6 + 2 + 4  # its attention LSTM, minGRU and minLSTM in 2 dtypes
     assert "not written yet" not in text

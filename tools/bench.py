@@ -1,6 +1,7 @@
 """`make bench`: time forward+backward of whole-sequence RNN, LSTM and GRU layers.
 
-    python -m tools.bench [--quick] [--shapes NAME...] [--cells rnn lstm gru] [--package PKG] [--out FILE]
+    python -m tools.bench [--quick] [--shapes NAME...] [--cells rnn lstm gru mingru minlstm] [--package PKG]
+        [--out FILE]
 
 Compares, in one run and alternating between them so that machine noise hits all alike:
 - the solutions (solutions/rnn_layers.py);
@@ -9,6 +10,9 @@ Compares, in one run and alternating between them so that machine noise hits all
 - PyTorch's nn.RNN / nn.LSTM / nn.GRU on the CPU, same dtype, shapes and thread count (if installed);
 - the "matmul floor": the matrix products the computation cannot avoid, timed at this machine's BLAS
   speed for exactly those shapes.
+Then the attention LSTM against the plain LSTM, and the minGRU and minLSTM (solutions/linear_rnn.py, the
+student's once written) on a long sequence against PyTorch's two usual ways (a log-space scan, a loop
+over time) and against the course's GRU; `--cells mingru minlstm --shapes "long sequence"` runs those.
 Reported: median time over repeats after a warm-up; ratios to PyTorch and to the floor, each the median
 of the ratios of runs made side by side in the same repeat; and the memory the forward pass keeps for
 backward (our cache; PyTorch's saved tensors).
@@ -37,6 +41,11 @@ SHAPES = {  # name: (N, T, D, H)
     "captioning": (100, 16, 256, 512),
     "char LM": (32, 64, 64, 256),
     "small": (10, 7, 3, 5),
+}
+LINEAR_CELLS = {"mingru": 2, "minlstm": 3}  # gate blocks: Wx is (D, blocks * H), b (blocks * H,)
+LINEAR_SHAPES = {  # the minGRU and minLSTM only: a long sequence, where a scan over time pays
+    "long sequence": (32, 1024, 256, 256),
+    "small": SHAPES["small"],
 }
 
 
@@ -224,12 +233,151 @@ def attention_lines(package, quick):
     return lines
 
 
+def linear_problem(cell, dtype, shape, seed=0):
+    """x, h0, Wx, b and an upstream gradient dh for the minGRU or minLSTM, scaled as speed.problem's."""
+    N, T, D, H = shape
+    rng = np.random.RandomState(seed)
+    k = 1 / np.sqrt(H)
+
+    def make(*s, scale=1.0):
+        return (scale * rng.uniform(-1, 1, size=s)).astype(dtype)
+
+    g = LINEAR_CELLS[cell] * H
+    return make(N, T, D), make(N, H, scale=0.5), make(D, g, scale=k), make(g, scale=k), make(N, T, H)
+
+
+def torch_min_rnn(torch, cell, log_space):
+    """The minGRU or minLSTM in PyTorch, (x, h0, Wx, b) -> h, written as public implementations write it.
+
+    log_space: the scan in log space of Feng et al. (2024, appendix) and lucidrains' minGRU-pytorch,
+    log h = a* + logcumsumexp(log values - a*), with a* the cumulative sum of the log coefficients.
+    Logarithms need positive values, so there the candidate and h0 pass through the paper's
+    g(v) = v + 0.5 for v >= 0, sigmoid(v) otherwise: the same amount of work, not the same function as
+    solutions/linear_rnn.py's. Otherwise a plain loop over time, on slices that unbind(1) makes all at
+    once: slicing a[:, t] in the loop would make each step's backward allocate a zero gradient the size
+    of the whole sequence.
+    """
+    F = torch.nn.functional
+
+    def log_g(v):
+        return torch.where(v >= 0, (F.relu(v) + 0.5).log(), -F.softplus(-v))
+
+    def coefficients(pre, H):
+        """a_t and b_t of h_t = a_t * h_{t-1} + b_t, or in log space their logarithms."""
+        if cell == "mingru":
+            k, c = pre[..., :H], pre[..., H:]
+            if log_space:  # log z = -softplus(-k), log(1 - z) = -softplus(k)
+                return -F.softplus(k), -F.softplus(-k) + log_g(c)
+            z = k.sigmoid()
+            return 1 - z, z * c
+        kf, ki, c = pre[..., :H], pre[..., H : 2 * H], pre[..., 2 * H :]
+        if log_space:  # log f / (f + i) = -softplus(log i - log f), and the same for i
+            diff = F.softplus(-kf) - F.softplus(-ki)
+            return -F.softplus(diff), -F.softplus(-diff) + log_g(c)
+        f, i = kf.sigmoid(), ki.sigmoid()
+        return f / (f + i), i / (f + i) * c
+
+    def forward(x, h0, Wx, b):
+        a, v = coefficients(x @ Wx + b, h0.shape[1])
+        if log_space:
+            a_star = F.pad(a.cumsum(1), (0, 0, 1, 0))
+            log_values = torch.cat([log_g(h0)[:, None], v], 1)
+            return (a_star + (log_values - a_star).logcumsumexp(1)).exp()[:, 1:]
+        h, hs = h0, []
+        for a_t, v_t in zip(a.unbind(1), v.unbind(1), strict=True):
+            h = a_t * h + v_t
+            hs.append(h)
+        return torch.stack(hs, 1)
+
+    return forward
+
+
+def torch_linear_runner(torch, forward, arrays, threads):
+    """Forward + backward of a PyTorch function of (x, h0, Wx, b), fresh gradients every run."""
+    torch.set_num_threads(threads)
+    *inputs, dh = (torch.from_numpy(a) for a in arrays)
+    for t in inputs:
+        t.requires_grad_()
+    saved = {}
+
+    def pack(t):
+        saved[t.data_ptr()] = t.numel() * t.element_size()
+        return t
+
+    def run():
+        saved.clear()
+        for t in inputs:
+            t.grad = None
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            h = forward(*inputs)
+        h.backward(dh)
+
+    run.saved_bytes = lambda: sum(saved.values())
+    return run
+
+
+def linear_rnn_lines(cells, shapes, package, quick, torch, threads):
+    """The minGRU and minLSTM's forward + backward against PyTorch's and against the course's GRU.
+
+    Each run takes seconds at the long shape, so no untimed lead-in runs: the switching costs they
+    absorb are milliseconds.
+    """
+    lines = [
+        "",
+        "minGRU and minLSTM (solutions/linear_rnn.py), forward + backward; PyTorch's log-space scan applies "
+        "the paper's g to the candidate and h0 (the same work, another function):",
+        "",
+        "| cell | shape (N, T, D, H) | dtype | implementation | median ms | x PyTorch log-space "
+        "| x PyTorch loop | x the GRU (solutions) | cache MB |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    solutions = importlib.import_module("solutions.linear_rnn")
+    modules = {cell: {"solutions": solutions} for cell in cells}
+    for cell in cells:
+        try:
+            student = importlib.import_module(f"{package}.linear_rnn")
+            x, h0, Wx, b, dh = linear_problem(cell, np.float64, LINEAR_SHAPES["small"])
+            numpy_runner(student, cell)(x, h0, [Wx, b], dh)
+            modules[cell][package] = student
+        except Exception:  # not written yet, or broken: only a working implementation is timed
+            pass
+    gru = numpy_runner(importlib.import_module("solutions.rnn_layers"), "gru")
+    for shape in shapes:
+        for dtype in (np.float64, np.float32):
+            runs = {}
+            for cell in cells:
+                arrays = linear_problem(cell, dtype, LINEAR_SHAPES[shape])
+                x, h0, Wx, b, dh = arrays
+                for name, module in modules[cell].items():
+                    runs[cell, name] = functools.partial(numpy_runner(module, cell), x, h0, [Wx, b], dh)
+                for way in ("log-space", "loop") if torch else ():
+                    forward = torch_min_rnn(torch, cell, log_space=way == "log-space")
+                    runs[cell, f"PyTorch {way}"] = torch_linear_runner(torch, forward, arrays, threads)
+            x, h0, params, dh = speed.problem("gru", dtype, LINEAR_SHAPES[shape])
+            runs["gru", "solutions"] = functools.partial(gru, x, h0, params, dh)
+            times = speed.paired_times(runs, 3 if quick else 5, lead_in=0)
+            for (cell, name), run in runs.items():
+                ratios = [
+                    f"{speed.median_ratio(times[cell, name], times[to]):.2f}" if to in times else "-"
+                    for to in ((cell, "PyTorch log-space"), (cell, "PyTorch loop"), ("gru", "solutions"))
+                ]
+                memory = run.saved_bytes() if name.startswith("PyTorch") else cache_bytes(run())
+                lines.append(
+                    f"| {cell} | {shape} {LINEAR_SHAPES[shape]} | {np.dtype(dtype).name} | {name} | "
+                    f"{1e3 * statistics.median(times[cell, name]):.2f} | {' | '.join(ratios)} | "
+                    f"{memory / 2**20:.1f} |"
+                )
+                print(lines[-1], flush=True)
+    return lines
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench.md")
-    parser.add_argument("--shapes", nargs="+", choices=list(SHAPES), default=list(SHAPES))
-    parser.add_argument("--cells", nargs="+", choices=list(GATE_BLOCKS), default=list(GATE_BLOCKS))
+    shapes, cells = [*SHAPES, *(s for s in LINEAR_SHAPES if s not in SHAPES)], [*GATE_BLOCKS, *LINEAR_CELLS]
+    parser.add_argument("--shapes", nargs="+", choices=shapes, default=shapes)
+    parser.add_argument("--cells", nargs="+", choices=cells, default=cells)
     parser.add_argument(
         "--package", default="assignment", help="the student package to time (default assignment)"
     )
@@ -250,19 +398,23 @@ def main(argv=None):
         "- "
         + blas_line(threads)
         + (f"; PyTorch {torch.__version__}" if torch else "; PyTorch not installed"),
-        "",
-        "| cell | shape (N, T, D, H) | dtype | implementation | median ms | x PyTorch | x matmul floor "
-        "| cache MB |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
     notes = []
-    for cell in args.cells:
+    gated = [cell for cell in args.cells if cell in GATE_BLOCKS]
+    if gated:
+        lines += [
+            "",
+            "| cell | shape (N, T, D, H) | dtype | implementation | median ms | x PyTorch | x matmul floor "
+            "| cache MB |",
+            "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+    for cell in gated:
         student = implemented(assignment, cell)
         if not student:
             notes.append(
                 f"{args.package}/: {cell}_forward or {cell}_backward is not written yet, so it is not timed."
             )
-        for shape in args.shapes:
+        for shape in [shape for shape in args.shapes if shape in SHAPES]:
             for dtype in (np.float64, np.float32):
                 problem = Problem(cell, shape, dtype)
                 repeats = 3 if args.quick else (11 if shape == "captioning" else 15)
@@ -295,9 +447,13 @@ def main(argv=None):
                 )
                 print(lines[-1], flush=True)
     lines += attention_lines(args.package, args.quick)
+    linear_cells = [cell for cell in args.cells if cell in LINEAR_CELLS]
+    linear_shapes = [shape for shape in args.shapes if shape in LINEAR_SHAPES]
+    if linear_cells and linear_shapes:
+        lines += linear_rnn_lines(linear_cells, linear_shapes, args.package, args.quick, torch, threads)
     text = "\n".join(lines + [""] + notes) + "\n"
-    if not args.quick and "char LM" in args.shapes:
-        write_speed_reference(reference_ratios(args.cells), lines[:2])
+    if not args.quick and "char LM" in args.shapes and gated:
+        write_speed_reference(reference_ratios(gated), lines[:2])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print()
