@@ -50,6 +50,7 @@ class Case:
     key: str
     name: str
     make_inputs: object
+    graded: bool = True  # False: make check's feedback only; the grader leaves the case out
 
 
 @dataclass

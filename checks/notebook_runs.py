@@ -32,6 +32,7 @@ _TIMED_OUT = re.compile(r"Cell (\d+): Timeout of")  # nbval's report of a cell i
 # exercise passed its own time-limited check. `make check TIMEOUT=...` scales both limits.
 TRAINING = {
     "05_image_captioning",
+    "06_gru_and_gradient_flow",
     "07_char_language_model",
     "08_counting_lstm_vs_gru",
     "09_attention_captioning",

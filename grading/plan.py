@@ -56,12 +56,13 @@ def build_plan(solutions_dir, offset, exercises, references, hidden=None):
         module = importlib.import_module(f"{package}.{exercise.module}")
         stored = references[exercise.name]
         mine, wanted = {}, {}
-        for case in exercise.cases:
+        graded = [case for case in exercise.cases if case.graded]
+        for case in graded:
             where = f"'{case.name}'"
             mine[f"0/{case.key}"] = (where, case.make_inputs())
             wanted[f"0/{case.key}"] = (where, stored[case.key])
         with fresh(offset):
-            for case in [*exercise.cases, *hidden.get(exercise.name, [])]:
+            for case in [*graded, *hidden.get(exercise.name, [])]:
                 key = f"{offset}/{case.key}"
                 if case.key in stored:
                     where = f"a hidden variant of '{case.name}'"

@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import optim
+from .captioning_rnn import CaptioningRNN
 from .coco_utils import sample_coco_minibatch
 
 OPTIONS = {
@@ -250,3 +251,39 @@ def read_checkpoint(path, params):
     except (ValueError, TypeError, IndexError) as error:
         raise CheckpointError(f"{path}: the saved random-generator state is broken ({error})") from None
     return saved
+
+
+def train_captioner(data, cell_type, epochs=3, features_seen=True, seed=0, metric=None):
+    """Notebook 5's captioner, trained as notebook 5 trains it (notebook 6 trains its GRU the same way).
+
+    A CaptioningRNN with word vectors of 64 and a hidden state of 128, trained by Adam (learning rate
+    5e-3, multiplied by 0.9 after every epoch) on minibatches of 100 captions for `epochs` epochs, with a
+    progress bar. features_seen=False trains a blind model: every training image's features are zero.
+    metric: an optional function model -> float evaluated after every epoch (e.g. BLEU-4 on val).
+
+    Returns (model, solver); solver.loss_history and solver.metric_history hold the curves.
+    """
+    train_data = data if features_seen else {**data, "train_features": np.zeros_like(data["train_features"])}
+    model = CaptioningRNN(
+        data["word_to_idx"],
+        input_dim=data["train_features"].shape[1],
+        wordvec_dim=64,
+        hidden_dim=128,
+        cell_type=cell_type,
+        seed=seed,
+    )
+    solver = CaptioningSolver(
+        model,
+        train_data,
+        update_rule="adam",
+        optim_config={"learning_rate": 5e-3},
+        lr_decay=0.9,
+        batch_size=100,
+        num_epochs=epochs,
+        verbose=False,
+        progress=cell_type.upper() if features_seen else f"blind {cell_type.upper()}",
+        seed=seed,
+        metric=metric,
+    )
+    solver.train()
+    return model, solver

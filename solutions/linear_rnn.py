@@ -60,7 +60,8 @@ def parallel_linear_scan(a, b, h0):
     """
     expect_shapes("parallel_linear_scan", a=(a, "N T H"), b=(b, "N T H"), h0=(h0, "N H"))
     ### TODO: copy a and b to A and B; while shift < T, compose each step t >= shift with the one shift
-    ### TODO: steps earlier (earlier one first: B uses the old A), then double shift. h = A * h0 + B.
+    ### TODO: steps earlier (earlier one first: B uses the old A), then double shift.
+    ### TODO: Finally h = A * h0[:, None] + B.
     ### BEGIN SOLUTION
     dtype = np.result_type(a, b, h0)
     A, B = a.astype(dtype), b.astype(dtype)
@@ -95,7 +96,7 @@ def linear_scan_backward(dh, a, h0, h):
     - dh0: gradient of h0, shape (N, H).
     """
     expect_shapes("linear_scan_backward", dh=(dh, "N T H"), a=(a, "N T H"), h0=(h0, "N H"), h=(h, "N T H"))
-    ### TODO: the coefficient that carries g_{t+1} back to step t is a_{t+1} (none after the last step);
+    ### TODO: the coefficient that carries g_{t+1} back to step t is a_{t+1} (a zero after the last step);
     ### TODO: reverse time with [:, ::-1], scan, reverse back. h_{t-1} is h0 for t = 0.
     ### BEGIN SOLUTION
     a_next = np.concatenate([a[:, 1:], np.zeros_like(a[:, :1])], axis=1)
@@ -156,7 +157,8 @@ def mingru_backward(dh, cache):
     """
     expect_shapes("mingru_backward", dh=(dh, "N T H"))
     ### TODO: linear_scan_backward gives the gradients of a_t = 1 - z_t and b_t = z_t * c_t; from them
-    ### TODO: those of z (through both) and c, then of the pre-activations, then one product each.
+    ### TODO: those of z (through both) and c, then of the pre-activations; one product each for dx and
+    ### TODO: dWx, a sum for db.
     ### BEGIN SOLUTION
     x, h0, Wx, z, c, h = cache
     N, T, D = x.shape
