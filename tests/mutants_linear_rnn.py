@@ -82,7 +82,10 @@ LINEAR_RNN_MUTANTS = [
         ("while shift < T:", "while shift <= T // 2:"),
     ),
     mutant(
-        "parallel_linear_scan", "h0 left out", "h_t = A_t * h0 + B_t", ("h = A * h0[:, None] + B", "h = B")
+        "parallel_linear_scan",
+        "h0 left out",
+        "h_t = A_t * h0 + B_t",
+        ("\n    h = A * h0[:, None] + B", "\n    h = B"),
     ),
     student("parallel_linear_scan", "a loop over time", "it loops over the time steps", PARALLEL_AS_LOOP),
     student(

@@ -11,7 +11,7 @@ import shutil
 import numpy as np
 import pytest
 
-from checks.core import load_references
+from checks.core import WRONG, check_exercise, load_references
 from checks.grading import Verifier, case_outputs, load_variants, save_variants
 from checks.registry import BY_NAME, EXERCISES
 from grading.course import load_course_points
@@ -27,6 +27,7 @@ from tests.helpers import (
     run_check_cli,
     run_check_json,
 )
+from tests.mutants_linear_rnn import LINEAR_RNN_MUTANTS
 from tests.test_check_cli import stubs_package
 from tests.test_no_false_alarms import ALT
 from tools.release import INCLUDE
@@ -212,6 +213,23 @@ def test_a_wrong_implementation_fails_the_verifier_on_every_variant_it_gets_wron
     assert "next_h is missing on 'only the bias is on (x = 0, prev_h = 0)'" in Verifier(
         plan.expected
     ).problems(exercise, arrays, errors)
+
+
+def test_a_check_made_in_the_students_process_is_feedback_never_a_grade(tmp_path):
+    """parallel_linear_scan's line count runs where student code can switch it off (docs/grading.md): the
+    grader leaves that case out, so a loop earns what its outputs earn, and make check still flags it."""
+    exercise = BY_NAME["parallel_linear_scan"]
+    assert [case.key for case in exercise.cases if not case.graded] == ["s_parallel"]
+    plan = build_plan(SOLUTIONS, 5, [exercise], load_references())
+    assert not [key for key in plan.variants[exercise.name] if key.endswith("/s_parallel")]
+    assert [key for key in plan.variants[exercise.name] if key.endswith("/s_all")] == ["0/s_all", "5/s_all"]
+    loop = next(m for m in LINEAR_RNN_MUTANTS if m.name == "a loop over time")
+    module = import_fresh(make_package(tmp_path, modules={"linear_rnn": loop.source}))
+    student = module_for(exercise, module)
+    assert check_exercise(exercise, student, load_references()).state == WRONG
+    save_variants(plan.variants[exercise.name], tmp_path / "variants.pkl")
+    arrays, errors = case_outputs(exercise, student, load_variants(tmp_path / "variants.pkl"))
+    assert Verifier(plan.expected).problems(exercise, arrays, errors) == []
 
 
 def arrays_in(obj):
