@@ -219,3 +219,23 @@ def test_attention_arguments_of_the_wrong_shape_or_kind_are_refused(package):
     refused(
         lambda: layers.attention_lstm_forward(randn(N, 0, D), h, regions, Wx, Wh, Wc, b, Wa), ValueError, "x"
     )
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_linear_recurrence_arguments_of_the_wrong_shape_or_kind_are_refused(package):
+    layers = module(package, "linear_rnn")
+    a, b, h0 = randn(N, T, H), randn(N, T, H, seed=1), randn(N, H, seed=2)
+    for scan in (layers.linear_scan, layers.parallel_linear_scan):
+        refused(lambda scan=scan: scan(a, b[:, :-1], h0), ValueError, scan.__name__, "b")
+        refused(lambda scan=scan: scan(a, b, h0.T), ValueError, scan.__name__, "h0")
+        refused(lambda scan=scan: scan(a.tolist(), b, h0), TypeError, "NumPy array")
+        refused(lambda scan=scan: scan(a, b.astype(int), h0), TypeError, "floating-point")
+    refused(lambda: layers.linear_scan_backward(a[:, :-1], a, h0, b), ValueError, "linear_scan_backward", "a")
+    x = randn(N, T, D, seed=3)
+    for name, blocks in (("mingru_forward", 2), ("minlstm_forward", 3)):
+        forward = getattr(layers, name)
+        Wx, bias = randn(D, blocks * H, seed=4), randn(blocks * H, seed=5)
+        refused(lambda f=forward, b=bias: f(x, h0, randn(D, 4 * H), b), ValueError, name, "Wx")
+        refused(lambda f=forward, w=Wx: f(x, h0, w, randn(4 * H)), ValueError, name, "b")
+        refused(lambda f=forward, w=Wx, b=bias: f(randn(N, 0, D), h0, w, b), ValueError, "x")
+        refused(lambda f=forward, w=Wx, b=bias: f(x.astype(np.float16).astype(int), h0, w, b), TypeError, "x")
