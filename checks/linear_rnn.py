@@ -14,7 +14,7 @@ import numpy as np
 from .core import TOLERANCE, Case, Exercise, Mismatch, call_backward, call_unchanged, normwise_error, unpack
 from .gates import OPEN, SHUT
 from .inputs import array, gate_block
-from .sequences import first_wrong_step
+from .sequences import first_wrong_step, upstream_gradient
 
 NOTEBOOK = "11_linear_recurrences"
 MODULE = "linear_rnn"
@@ -202,12 +202,7 @@ def backward_scan_inputs(N=2, T=5, H=3, seed=950, dh_at=None, cut=False):
     # Any states will do: the backward's outputs are compared with the reference's on the same inputs (a
     # forward pass here would hand out a working linear_scan).
     k["h"] = array(seed + 4, *k["b"].shape)
-    dh = array(seed + 3, *k["b"].shape)
-    if dh_at is not None:
-        keep = np.zeros(T, dtype=bool)
-        keep[dh_at] = True
-        dh[:, ~keep] = 0.0
-    k["dh"] = dh
+    k["dh"] = upstream_gradient(seed + 3, N, T, H, dh_at)
     return k
 
 
@@ -271,12 +266,7 @@ def layer_inputs(layer, N=2, T=5, D=3, H=4, seed=1100, biases=None, tie=False, d
     if tie:  # the input gate reads what the forget gate reads: f = i
         gate_block(k["Wx"], 1, H)[:] = gate_block(k["Wx"], 0, H)
         gate_block(k["b"], 1, H)[:] = gate_block(k["b"], 0, H)
-    dh = array(seed + 4, N, T, H)
-    if dh_at is not None:
-        keep = np.zeros(T, dtype=bool)
-        keep[dh_at] = True
-        dh[:, ~keep] = 0.0
-    k["dh"] = dh
+    k["dh"] = upstream_gradient(seed + 4, N, T, H, dh_at)
     return k
 
 

@@ -20,17 +20,22 @@ B_FIRST = "only the first step has an upstream gradient (dh[:, 1:] = 0)"
 B_ALL = "every step has an upstream gradient"
 
 
+def upstream_gradient(seed, N, T, H, dh_at=None):
+    """An upstream gradient dh (N, T, H) from a fixed seed; with dh_at, zero except at those steps."""
+    dh = array(seed, N, T, H)
+    if dh_at is not None:
+        mask = np.zeros(T, dtype=bool)
+        mask[dh_at] = True
+        dh[:, ~mask] = 0.0
+    return dh
+
+
 def seq_inputs(params, N=2, T=5, D=3, H=4, seed=60, h0=True, dh_at=None):
     """Inputs x (N, T, D), h0 (N, H), upstream dh (N, T, H) and the cell's weights from `params`."""
     k = params(D, H, seed)
     k["x"] = array(seed + 4, N, T, D)
     k["h0"] = array(seed + 5, N, H, scale=0.8) if h0 else np.zeros((N, H))
-    dh = array(seed + 6, N, T, H)
-    if dh_at is not None:
-        mask = np.zeros(T, dtype=bool)
-        mask[dh_at] = True
-        dh[:, ~mask] = 0.0
-    k["dh"] = dh
+    k["dh"] = upstream_gradient(seed + 6, N, T, H, dh_at)
     return k
 
 

@@ -20,7 +20,7 @@ import pytest
 
 from checks.notebook_runs import REFERENCE_NOTEBOOKS, TRAINING, import_path_for, nbval_command
 from checks.registry import EXERCISES, find
-from tests.helpers import ROOT, SOLUTIONS
+from tests.helpers import ROOT, SOLUTIONS, make_package
 
 # What OpenBLAS reports running when forced to each kernel (its Prescott build reports Katmai).
 CORETYPES = {"Prescott": ("Prescott", "Katmai"), "Sandybridge": ("Sandybridge",), "Haswell": ("Haswell",)}
@@ -118,3 +118,20 @@ def test_an_exercise_sent_to_the_wrong_notebook_is_found():
     renamed = [dataclasses.replace(find("rnn_forward"), notebook="03_sequence")]
     assert unchecked_exercises(wrong) == ["rnn_forward -> 01_rnn_cell"]
     assert unchecked_exercises(renamed) == ["rnn_forward -> 03_sequence"]
+
+
+@pytest.mark.training_matrix
+def test_matrix_another_correct_linear_rnn_passes_notebook_11(tmp_path):
+    """Notebook 11 trains, so make test's run of the other correct implementation leaves it out; its
+    compared outputs must not depend on how a correct linear_rnn is written (nor on how fast it is)."""
+    alt = {"linear_rnn": (ROOT / "tests" / "alt_linear_rnn.py").read_text()}
+    pythonpath, tmp = import_path_for(make_package(tmp_path, modules=alt))
+    try:
+        proc = subprocess.run(
+            nbval_command([REFERENCE_NOTEBOOKS / "11_linear_recurrences.ipynb"]),
+            env=dict(os.environ, PYTHONPATH=pythonpath), cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
