@@ -39,6 +39,7 @@ setup: $(STAMP)
 data: setup
 	@$(PY) -m course.captioning_data $(if $(filter json,$(FORMAT)),>&2,)
 	@$(PY) -m course.text_data $(if $(filter json,$(FORMAT)),>&2,)
+	@$(PY) -m course.dates_data $(if $(filter json,$(FORMAT)),>&2,)
 
 lab: setup data
 	$(PY) -m course.lab

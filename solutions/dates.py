@@ -1,0 +1,114 @@
+"""The dates to translate, and training and measuring an encoder-decoder on them (provided, notebook 10).
+
+Sources are the characters of a human-written date, padded at the end with 0 to the longest source of
+the minibatch; targets are <start> (0) and the ten characters of the ISO date.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .datasets import REBUILD, DataError, dataset_dir, verify_files
+from .optim import adam
+
+SPLITS = ("train", "val", "test", "heldout")
+TARGET_LENGTH = 10  # "1958-08-29"
+FILES = [f"{split}.tsv" for split in SPLITS] + ["vocab.json"]
+
+
+def load_dates(data_dir=None):
+    """{split: [(source, target), ...]} and the vocabulary {"source": chars, "target": chars, ...} from
+    datasets/dates (``make data``). Index 0 of each side is kept for padding and <start>."""
+    data_dir = dataset_dir("dates") if data_dir is None else Path(data_dir)
+    verify_files(data_dir, FILES)  # against the manifest of `make data`
+    try:
+        vocab = json.loads((data_dir / "vocab.json").read_text(encoding="utf-8"))
+        for side in ("source", "target"):
+            if not all(isinstance(c, str) and len(c) == 1 for c in vocab[side]):
+                raise ValueError(f"{side} should be a list of single characters")
+        data = {}
+        for split in SPLITS:
+            lines = (data_dir / f"{split}.tsv").read_text(encoding="utf-8").splitlines()
+            data[split] = [tuple(line.split("\t")) for line in lines]
+            for pair in data[split]:
+                if (
+                    len(pair) != 2
+                    or len(pair[1]) != TARGET_LENGTH
+                    or not set(pair[0]) <= set(vocab["source"])
+                ):
+                    raise ValueError(f"{split}.tsv has a line that is not a date and its ISO form: {pair}")
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise DataError(f"{data_dir} is damaged ({error}): {REBUILD}.") from None
+    return data, vocab
+
+
+class Codec:
+    """Characters <-> indices for both sides: source index 0 is padding, target index 0 is <start>."""
+
+    def __init__(self, vocab):
+        self.source_chars = ["<pad>", *vocab["source"]]
+        self.target_chars = ["<start>", *vocab["target"]]
+        self._source = {c: i for i, c in enumerate(self.source_chars)}
+        self._target = {c: i for i, c in enumerate(self.target_chars)}
+
+    def sources(self, texts):
+        """int64 array (N, S), S the longest text, padded at the end with 0."""
+        out = np.zeros((len(texts), max(map(len, texts))), dtype=np.int64)
+        for n, text in enumerate(texts):
+            out[n, : len(text)] = [self._source[c] for c in text]
+        return out
+
+    def targets(self, texts):
+        """int64 array (N, T + 1): <start> and the characters."""
+        return np.array([[0, *(self._target[c] for c in text)] for text in texts], dtype=np.int64)
+
+    def text(self, indices):
+        """The target characters of a row of indices, as a string."""
+        return "".join(self.target_chars[i] for i in indices)
+
+
+def train(model, codec, pairs, epochs=4, batch_size=64, learning_rate=3e-3, seed=0, label="training"):
+    """Adam on the teacher-forced loss, minibatches shuffled each epoch; a progress bar with the time.
+
+    Returns the loss of every step (a list of floats)."""
+    rng = np.random.RandomState(seed)
+    configs = {name: {"learning_rate": learning_rate} for name in model.params}
+    steps = len(pairs) // batch_size
+    losses = []
+    with tqdm(total=epochs * steps, desc=label, mininterval=1.0) as bar:
+        for _epoch in range(epochs):
+            order = rng.permutation(len(pairs))
+            for k in range(steps):
+                batch = [pairs[i] for i in order[k * batch_size : (k + 1) * batch_size]]
+                loss, grads = model.loss(
+                    codec.sources([s for s, _ in batch]), codec.targets([t for _, t in batch])
+                )
+                for name, grad in grads.items():
+                    model.params[name], configs[name] = adam(model.params[name], grad, configs[name])
+                losses.append(float(loss))
+                bar.update()
+                bar.set_postfix(loss=f"{loss / TARGET_LENGTH:.3f}", refresh=False)
+    return losses
+
+
+def predict(model, codec, pairs, teacher_forced=False, batch_size=500):
+    """(predicted int array (N, 10), true int array (N, 10), attention weights or None per batch)."""
+    predicted, weights = [], []
+    for k in range(0, len(pairs), batch_size):
+        batch = pairs[k : k + batch_size]
+        targets = codec.targets([t for _, t in batch])
+        out, w = model.decode(
+            codec.sources([s for s, _ in batch]), TARGET_LENGTH, targets if teacher_forced else None
+        )
+        predicted.append(out)
+        weights.append(w)
+    true = codec.targets([t for _, t in pairs])[:, 1:]
+    return np.concatenate(predicted), true, weights
+
+
+def accuracies(predicted, true):
+    """{"exact": share of dates entirely right, "per_char": share of characters right}."""
+    right = predicted == true
+    return {"exact": float(right.all(axis=1).mean()), "per_char": float(right.mean())}
