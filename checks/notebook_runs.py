@@ -36,6 +36,7 @@ TRAINING = {
     "07_char_language_model",
     "08_counting_lstm_vs_gru",
     "09_attention_captioning",
+    "10_sequence_to_sequence",
     "11_linear_recurrences",
 }
 CELL_TIMEOUT = 300

@@ -1,6 +1,6 @@
 """Every exercise of the course, in course order (by notebook), and where each is practised."""
 
-from . import attention, captioning, char_lm, gru, linear_rnn, lstm, rnn
+from . import attention, captioning, char_lm, gru, linear_rnn, lstm, rnn, seq2seq
 
 # Sorted by notebook; within a notebook, in the order the notebook asks for them.
 EXERCISES = sorted(
@@ -11,6 +11,7 @@ EXERCISES = sorted(
         *captioning.EXERCISES,
         *char_lm.EXERCISES,
         *attention.EXERCISES,
+        *seq2seq.EXERCISES,
         *linear_rnn.EXERCISES,
     ],
     key=lambda e: e.notebook,

@@ -24,7 +24,7 @@ from . import manifest
 from .paths import DATASETS
 
 OUT = DATASETS / "dates"
-VERSION = "1"
+VERSION = "2"
 SEED = 2014  # the year of Sutskever et al. and of Cho et al.
 
 MONTHS = [
@@ -81,20 +81,21 @@ def write_date(date, fmt):
 
 
 def examples(formats, count, rng, taken):
-    """`count` (source, target) pairs with sources not in `taken` (which grows), formats in turn at random."""
+    """`count` (source, target, format) triples, sources not in `taken` (which grows), formats at random."""
     names = sorted(formats)
     pairs = []
     while len(pairs) < count:
         for date in random_dates(rng, count - len(pairs)):
-            source = write_date(date, formats[names[rng.randint(len(names))]])
+            name = names[rng.randint(len(names))]
+            source = write_date(date, formats[name])
             if source not in taken:
                 taken.add(source)
-                pairs.append((source, date.isoformat()))
+                pairs.append((source, date.isoformat(), name))
     return pairs
 
 
 def splits():
-    """{split: [(source, target), ...]} for train, val, test and heldout."""
+    """{split: [(source, target, format), ...]} for train, val, test and heldout."""
     rng, taken = np.random.RandomState(SEED), set()
     out = {name: examples(TRAIN_FORMATS, size, rng, taken) for name, size in SIZES.items()}
     out["heldout"] = examples(HELD_OUT_FORMATS, HELD_OUT_SIZE, rng, taken)
@@ -102,14 +103,15 @@ def splits():
 
 
 def write_files(out):
-    """Write train.tsv, val.tsv, test.tsv, heldout.tsv and vocab.json into `out`; returns their names."""
+    """Write train.tsv, val.tsv, test.tsv, heldout.tsv (lines: source, target and the format's name, separated
+    by tabs) and vocab.json into `out`; returns their names."""
     data = splits()
     names = []
     for split, pairs in data.items():
-        (out / f"{split}.tsv").write_text("".join(f"{s}\t{t}\n" for s, t in pairs), encoding="utf-8")
+        (out / f"{split}.tsv").write_text("".join(f"{s}\t{t}\t{f}\n" for s, t, f in pairs), encoding="utf-8")
         names.append(f"{split}.tsv")
-    sources = sorted({c for pairs in data.values() for s, _ in pairs for c in s})
-    targets = sorted({c for pairs in data.values() for _, t in pairs for c in t})
+    sources = sorted({c for triples in data.values() for s, _, _ in triples for c in s})
+    targets = sorted({c for triples in data.values() for _, t, _ in triples for c in t})
     vocab = {"source": sources, "target": targets, "formats": sorted(TRAIN_FORMATS)}
     vocab["held_out_formats"] = sorted(HELD_OUT_FORMATS)
     (out / "vocab.json").write_text(json.dumps(vocab, indent=1) + "\n", encoding="utf-8")

@@ -19,8 +19,11 @@ FILES = [f"{split}.tsv" for split in SPLITS] + ["vocab.json"]
 
 
 def load_dates(data_dir=None):
-    """{split: [(source, target), ...]} and the vocabulary {"source": chars, "target": chars, ...} from
-    datasets/dates (``make data``). Index 0 of each side is kept for padding and <start>."""
+    """(data, formats, vocab) from datasets/dates (``make data``).
+
+    data: {split: [(source, target), ...]}; formats: {split: [the format of each source, ...]};
+    vocab: {"source": chars, "target": chars, "formats": [...], "held_out_formats": [...]}.
+    """
     data_dir = dataset_dir("dates") if data_dir is None else Path(data_dir)
     verify_files(data_dir, FILES)  # against the manifest of `make data`
     try:
@@ -28,20 +31,23 @@ def load_dates(data_dir=None):
         for side in ("source", "target"):
             if not all(isinstance(c, str) and len(c) == 1 for c in vocab[side]):
                 raise ValueError(f"{side} should be a list of single characters")
-        data = {}
+        known = set(vocab["formats"]) | set(vocab["held_out_formats"])
+        data, formats = {}, {}
         for split in SPLITS:
             lines = (data_dir / f"{split}.tsv").read_text(encoding="utf-8").splitlines()
-            data[split] = [tuple(line.split("\t")) for line in lines]
-            for pair in data[split]:
-                if (
-                    len(pair) != 2
-                    or len(pair[1]) != TARGET_LENGTH
-                    or not set(pair[0]) <= set(vocab["source"])
-                ):
-                    raise ValueError(f"{split}.tsv has a line that is not a date and its ISO form: {pair}")
+            rows = [line.split("\t") for line in lines]
+            for row in rows:
+                if len(row) != 3 or len(row[1]) != TARGET_LENGTH or row[2] not in known:
+                    raise ValueError(
+                        f"{split}.tsv has a line that is not a date, its ISO form and format: {row}"
+                    )
+                if not set(row[0]) <= set(vocab["source"]):
+                    raise ValueError(f"{split}.tsv has a character that vocab.json lacks: {row[0]!r}")
+            data[split] = [(source, target) for source, target, _ in rows]
+            formats[split] = [name for _, _, name in rows]
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise DataError(f"{data_dir} is damaged ({error}): {REBUILD}.") from None
-    return data, vocab
+    return data, formats, vocab
 
 
 class Codec:

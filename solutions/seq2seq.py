@@ -412,14 +412,15 @@ class Seq2Seq:
         if targets.shape[1] < 2:
             raise ValueError(f"Seq2Seq.loss: targets need <start> and a character, got shape {targets.shape}")
         p = self.params
-        states, h0, mask, encoder_cache = self.encode(sources)
-        ### TODO: split targets into what the decoder reads and what it must predict. Forward: embed,
+        ### TODO: self.encode(sources) gives the encoder's states, the decoder's h0, the mask and a cache.
+        ### TODO: Split targets into what the decoder reads and what it must predict. Forward: embed,
         ### TODO: gru_forward from h0 (self._decoder_weights()); with self.attention, the context of
         ### TODO: every step (source_attention_forward) and the attentional state tanh of the temporal
         ### TODO: affine of [context | h] (W_att, b_att); scores (W_out, b_out); temporal_softmax_loss
         ### TODO: (no padding in the targets). Back through the same layers in reverse order; the
         ### TODO: encoder's gradients come from self.encode_backward(dstates, dh0, encoder_cache).
         ### BEGIN SOLUTION
+        states, h0, mask, encoder_cache = self.encode(sources)
         inputs, outputs = targets[:, :-1], targets[:, 1:]
         x, embed_cache = word_embedding_forward(inputs, p["W_tgt"])
         h, decoder_cache = gru_forward(x, h0, *self._decoder_weights())
@@ -475,16 +476,18 @@ class Seq2Seq:
                     f"Seq2Seq.decode: targets should have length + 1 = {length + 1} columns, "
                     f"got shape {targets.shape}"
                 )
+            expect_indices("Seq2Seq.decode", "targets", targets, self.params["W_tgt"].shape[0], "Vt")
         p = self.params
-        states, h, mask, _ = self.encode(sources)
         N = len(sources)
         predicted = np.zeros((N, length), dtype=np.int64)
-        weights = np.zeros((N, length, states.shape[1]), dtype=states.dtype) if self.attention else None
-        ### TODO: start from <start> (index 0). At each step: the previous character (the prediction of
-        ### TODO: the step before, or targets[:, t] when teacher forced), its vector, one
-        ### TODO: gru_step_forward, with attention the context for this one step (source_attention_forward
-        ### TODO: on h[:, None]) and the attentional state, the scores, and the argmax.
+        ### TODO: self.encode(sources) gives the states, h0 and the mask; weights is an (N, length, S) array
+        ### TODO: to fill with attention, None without. Start from <start> (index 0). At each step: the
+        ### TODO: previous character (the prediction of the step before, or targets[:, t] when teacher
+        ### TODO: forced), its vector, one gru_step_forward, with attention the context for this one step
+        ### TODO: (source_attention_forward on h[:, None]) and the attentional state, the scores, the argmax.
         ### BEGIN SOLUTION
+        states, h, mask, _ = self.encode(sources)
+        weights = np.zeros((N, length, states.shape[1]), dtype=states.dtype) if self.attention else None
         previous = np.zeros(N, dtype=np.int64)
         for t in range(length):
             if targets is not None:

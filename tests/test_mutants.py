@@ -16,6 +16,7 @@ from tests.mutants_captioning import CAPTIONING_MUTANTS
 from tests.mutants_char_lm import CHAR_LM_MUTANTS
 from tests.mutants_gated import GATED_MUTANTS
 from tests.mutants_linear_rnn import LINEAR_RNN_MUTANTS
+from tests.mutants_seq2seq import SEQ2SEQ_MUTANTS
 
 REFERENCES = load_references()
 MUTANTS = (
@@ -24,6 +25,7 @@ MUTANTS = (
     + CAPTIONING_MUTANTS
     + CHAR_LM_MUTANTS
     + ATTENTION_MUTANTS
+    + SEQ2SEQ_MUTANTS
     + LINEAR_RNN_MUTANTS
 )
 
@@ -62,9 +64,11 @@ def wrong_dependents(tmp_path, mutant):
 # nothing else; in-place and overflow mutants may leave callers right, too.
 BREAKS_DEPENDENTS = {
     "rnn_step_forward", "rnn_forward", "rnn_backward", "lstm_step_forward", "lstm_forward",
-    "lstm_backward", "gru_step_forward", "gru_forward", "word_embedding_forward",
+    "lstm_backward", "gru_step_forward", "gru_forward", "gru_backward", "word_embedding_forward",
     "word_embedding_backward", "temporal_softmax_loss", "attention_forward", "attention_backward",
     "attention_lstm_step_forward", "attention_lstm_step_backward", "attention_lstm_forward",
+    "bidirectional_forward", "bidirectional_backward", "stacked_forward", "stacked_backward",
+    "source_attention_forward", "source_attention_backward",
     "parallel_linear_scan", "linear_scan_backward", "mingru_forward", "minlstm_forward",
 }  # fmt: skip
 
