@@ -75,22 +75,35 @@ class Codec:
         return "".join(self.target_chars[i] for i in indices)
 
 
-def train(model, codec, pairs, epochs=4, batch_size=64, learning_rate=3e-3, seed=0, label="training"):
-    """Adam on the teacher-forced loss, minibatches shuffled each epoch; a progress bar with the time.
+def length_batches(pairs, batch_size, rng=None):
+    """Minibatches (index arrays into `pairs`) of sources of one length, so that none is padded: the
+    backward direction of a bidirectional encoder would otherwise read the padding before the source
+    (PyTorch avoids it with packed sequences). With `rng`, shuffled within each length and in order."""
+    lengths = np.array([len(source) for source, _ in pairs])
+    batches = []
+    for length in np.unique(lengths):
+        group = np.flatnonzero(lengths == length)
+        if rng is not None:
+            group = rng.permutation(group)
+        batches += [group[k : k + batch_size] for k in range(0, len(group), batch_size)]
+    if rng is not None:
+        batches = [batches[k] for k in rng.permutation(len(batches))]
+    return batches
 
-    Returns the loss of every step (a list of floats)."""
+
+def train(model, codec, pairs, epochs=4, batch_size=64, learning_rate=3e-3, seed=0, label="training"):
+    """Adam on the teacher-forced loss, minibatches of equal-length sources shuffled each epoch; a progress
+    bar with the time. Returns the loss of every step (a list of floats)."""
     rng = np.random.RandomState(seed)
     configs = {name: {"learning_rate": learning_rate} for name in model.params}
-    steps = len(pairs) // batch_size
+    steps = len(length_batches(pairs, batch_size))
     losses = []
     with tqdm(total=epochs * steps, desc=label, mininterval=1.0) as bar:
         for _epoch in range(epochs):
-            order = rng.permutation(len(pairs))
-            for k in range(steps):
-                batch = [pairs[i] for i in order[k * batch_size : (k + 1) * batch_size]]
-                loss, grads = model.loss(
-                    codec.sources([s for s, _ in batch]), codec.targets([t for _, t in batch])
-                )
+            for indices in length_batches(pairs, batch_size, rng):
+                batch = [pairs[i] for i in indices]
+                sources, targets = codec.sources([s for s, _ in batch]), codec.targets([t for _, t in batch])
+                loss, grads = model.loss(sources, targets)
                 for name, grad in grads.items():
                     model.params[name], configs[name] = adam(model.params[name], grad, configs[name])
                 losses.append(float(loss))
@@ -100,18 +113,23 @@ def train(model, codec, pairs, epochs=4, batch_size=64, learning_rate=3e-3, seed
 
 
 def predict(model, codec, pairs, teacher_forced=False, batch_size=500):
-    """(predicted int array (N, 10), true int array (N, 10), attention weights or None per batch)."""
-    predicted, weights = [], []
-    for k in range(0, len(pairs), batch_size):
-        batch = pairs[k : k + batch_size]
-        targets = codec.targets([t for _, t in batch])
-        out, w = model.decode(
-            codec.sources([s for s, _ in batch]), TARGET_LENGTH, targets if teacher_forced else None
-        )
-        predicted.append(out)
-        weights.append(w)
+    """Greedy decoding of every source, in minibatches of equal-length sources (so the results do not
+    depend on how the sources are grouped).
+
+    Returns (predicted int array (N, 10), true int array (N, 10), attention weights (N, 10, S) with S the
+    longest source, zero beyond each source's end; None without attention), in the order of `pairs`."""
+    N, S = len(pairs), max(len(source) for source, _ in pairs)
+    predicted = np.zeros((N, TARGET_LENGTH), dtype=np.int64)
+    weights = np.zeros((N, TARGET_LENGTH, S)) if model.attention else None
+    for indices in length_batches(pairs, batch_size):
+        batch = [pairs[i] for i in indices]
+        targets = codec.targets([t for _, t in batch]) if teacher_forced else None
+        out, w = model.decode(codec.sources([s for s, _ in batch]), TARGET_LENGTH, targets)
+        predicted[indices] = out
+        if w is not None:
+            weights[indices, :, : w.shape[2]] = w
     true = codec.targets([t for _, t in pairs])[:, 1:]
-    return np.concatenate(predicted), true, weights
+    return predicted, true, weights
 
 
 def accuracies(predicted, true):

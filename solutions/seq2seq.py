@@ -116,7 +116,8 @@ def bidirectional_backward(dh, cache):
     """
     expect_shapes("bidirectional_backward", dh=(dh, "N T 2H"))
     ### TODO: split dh into its forward and backward halves; the backward direction read x reversed,
-    ### TODO: so reverse its half of dh before recurrent_backward, and reverse the dx it returns.
+    ### TODO: so reverse its half of dh before recurrent_backward, and reverse the dx it returns. Both
+    ### TODO: directions read x: add their two dx.
     ### BEGIN SOLUTION
     cell, H, cache_forward, cache_backward = cache
     dx_forward, dweights_forward = recurrent_backward(cell, dh[:, :, :H], cache_forward)
@@ -167,13 +168,13 @@ def stacked_backward(dh, cache):
     ### TODO: bidirectional_backward from the top layer down: each layer's dx is the upstream gradient
     ### TODO: of the layer below. Return the layers' gradients bottom first.
     ### BEGIN SOLUTION
-    dlayers = []
+    dx, dlayers = dh, []
     for layer_cache in reversed(cache):
-        dh, dweights_forward, dweights_backward = bidirectional_backward(dh, layer_cache)
+        dx, dweights_forward, dweights_backward = bidirectional_backward(dx, layer_cache)
         dlayers.append((dweights_forward, dweights_backward))
     dlayers.reverse()
     ### END SOLUTION
-    return dh, dlayers
+    return dx, dlayers
 
 
 def source_attention_forward(h, states, mask, Wa):
@@ -417,7 +418,8 @@ class Seq2Seq:
         ### TODO: gru_forward from h0 (self._decoder_weights()); with self.attention, the context of
         ### TODO: every step (source_attention_forward) and the attentional state tanh of the temporal
         ### TODO: affine of [context | h] (W_att, b_att); scores (W_out, b_out); temporal_softmax_loss
-        ### TODO: (no padding in the targets). Back through the same layers in reverse order; the
+        ### TODO: (no padding in the targets). Back through the same layers in reverse order (dstates is
+        ### TODO: zeros of the states' shape without attention); the
         ### TODO: encoder's gradients come from self.encode_backward(dstates, dh0, encoder_cache).
         ### BEGIN SOLUTION
         states, h0, mask, encoder_cache = self.encode(sources)

@@ -146,10 +146,9 @@ SEQ2SEQ_MUTANTS = [
         "every layer gets the top layer's dh",
         "The top layer is right, the layers below are not",
         (
-            "dh, dweights_forward, dweights_backward = bidirectional_backward(dh, layer_cache)",
+            "dx, dweights_forward, dweights_backward = bidirectional_backward(dx, layer_cache)",
             "dx, dweights_forward, dweights_backward = bidirectional_backward(dh, layer_cache)",
         ),
-        ("return dh, dlayers", "return dx, dlayers"),
     ),
     mutant(
         "stacked_backward",

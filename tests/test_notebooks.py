@@ -121,14 +121,17 @@ def test_an_exercise_sent_to_the_wrong_notebook_is_found():
 
 
 @pytest.mark.training_matrix
-def test_matrix_another_correct_linear_rnn_passes_notebook_11(tmp_path):
-    """Notebook 11 trains, so make test's run of the other correct implementation leaves it out; its
-    compared outputs must not depend on how a correct linear_rnn is written (nor on how fast it is)."""
-    alt = {"linear_rnn": (ROOT / "tests" / "alt_linear_rnn.py").read_text()}
+@pytest.mark.parametrize(
+    ("module", "notebook"), [("linear_rnn", "11_linear_recurrences"), ("seq2seq", "10_sequence_to_sequence")]
+)
+def test_matrix_another_correct_version_passes_its_training_notebook(tmp_path, module, notebook):
+    """Notebooks 10 and 11 train, so make test's run of the other correct implementation leaves them out;
+    their compared outputs must not depend on how a correct module is written (nor on how fast it is)."""
+    alt = {module: (ROOT / "tests" / f"alt_{module}.py").read_text()}
     pythonpath, tmp = import_path_for(make_package(tmp_path, modules=alt))
     try:
         proc = subprocess.run(
-            nbval_command([REFERENCE_NOTEBOOKS / "11_linear_recurrences.ipynb"]),
+            nbval_command([REFERENCE_NOTEBOOKS / f"{notebook}.ipynb"]),
             env=dict(os.environ, PYTHONPATH=pythonpath), cwd=ROOT, capture_output=True, text=True,
         )  # fmt: skip
     finally:
