@@ -41,8 +41,8 @@ def load_dates(data_dir=None):
                     raise ValueError(
                         f"{split}.tsv has a line that is not a date, its ISO form and format: {row}"
                     )
-                if not set(row[0]) <= set(vocab["source"]):
-                    raise ValueError(f"{split}.tsv has a character that vocab.json lacks: {row[0]!r}")
+                if not set(row[0]) <= set(vocab["source"]) or not set(row[1]) <= set(vocab["target"]):
+                    raise ValueError(f"{split}.tsv has a character that vocab.json lacks: {row[:2]}")
             data[split] = [(source, target) for source, target, _ in rows]
             formats[split] = [name for _, _, name in rows]
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError) as error:

@@ -11,10 +11,11 @@ import h5py
 import numpy as np
 import pytest
 
-from course import captioning_data, manifest, text_data
+from course import captioning_data, dates_data, manifest, text_data
 from solutions.char_lm import load_text
 from solutions.coco_utils import CaptioningDataError, load_coco_data
 from solutions.datasets import DataError
+from solutions.dates import load_dates
 from tests.test_captioning_data import SMALL, write_original_layout
 
 REBUILD = "run `make data`"
@@ -168,3 +169,35 @@ def test_a_second_build_waits_for_the_first_and_then_finds_the_data_built(tmp_pa
     assert second.returncode == 0, output
     assert "was built meanwhile by the other build" in output, output
     assert text_data.problems(out) == []
+
+
+@pytest.fixture
+def dates(tmp_path):
+    out = tmp_path / "dates"
+    dates_data.build(out)
+    return out
+
+
+def test_the_dates_load_and_are_the_same_on_every_build(dates, tmp_path):
+    data, formats, vocab = load_dates(dates)
+    assert [len(data[split]) for split in ("train", "val", "test", "heldout")] == [20000, 1000, 1000, 1000]
+    assert set(formats["heldout"]) == set(vocab["held_out_formats"])
+    assert not set(formats["train"]) & set(vocab["held_out_formats"])
+    again = tmp_path / "again"
+    dates_data.build(again)
+    assert (again / "train.tsv").read_bytes() == (dates / "train.tsv").read_bytes()
+
+
+def test_a_flipped_byte_or_a_missing_file_of_the_dates_is_refused(dates):
+    flip_byte(dates / "val.tsv", 100)
+    refused(lambda: load_dates(dates), DataError, "val.tsv is damaged")
+    dates_data.build(dates)
+    (dates / "heldout.tsv").unlink()
+    refused(lambda: load_dates(dates), DataError, "heldout.tsv is missing")
+
+
+def test_a_line_that_is_not_a_date_is_refused_even_without_a_manifest(dates):
+    (dates / "MANIFEST.json").unlink()
+    path = dates / "test.tsv"
+    path.write_text(path.read_text().replace("-", "/", 1))
+    refused(lambda: load_dates(dates), DataError, "is damaged", "test.tsv")
