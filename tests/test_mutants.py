@@ -2,14 +2,13 @@
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from checks.core import DONE, WRONG, check_exercise, check_with_needs, load_references
 from checks.notebook import format_report
 from checks.registry import BY_NAME, EXERCISES, find
-from tests.helpers import import_fresh, make_package, module_for, run_check_cli
+from tests.helpers import SOLUTIONS, import_fresh, make_package, module_for, run_check_cli
 from tests.mutants import MUTANTS as RNN_MUTANTS
 from tests.mutants import edited
 from tests.mutants_attention import ATTENTION_MUTANTS
@@ -20,7 +19,6 @@ from tests.mutants_linear_rnn import LINEAR_RNN_MUTANTS
 from tests.mutants_seq2seq import SEQ2SEQ_MUTANTS
 
 REFERENCES = load_references()
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 MUTANTS = (
     RNN_MUTANTS
     + GATED_MUTANTS
