@@ -95,14 +95,24 @@ class ExerciseRun:
     """Runs the workers and collects Reports: {name: Report} and {file: FileProblem}."""
 
     def __init__(
-        self, package_dir, exercises, by_name, timeout, jobs=None, verifier=None, launcher=None, variants=None
+        self,
+        package_dir,
+        exercises,
+        by_name,
+        timeout,
+        jobs=None,
+        verifier=None,
+        launcher=None,
+        variants=None,
+        stubs=(),
     ):
         """For grading: verifier, a checks.grading.Verifier (only its comparison makes an exercise done);
         variants, {exercise: the file of its graded inputs, as the worker sees it}; launcher, how the
-        workers start (checks.isolation.SameUser when None)."""
+        workers start (checks.isolation.SameUser when None); stubs, the modules known to be exactly the
+        handed-out stubs, whose exercises are TODO without starting a worker (every stub raises)."""
         self.package_dir = Path(package_dir) if launcher else Path(package_dir).resolve()
         self.verifier, self.launcher, self.variants = verifier, launcher, variants or {}
-        self.by_name, self.timeout = by_name, timeout
+        self.by_name, self.timeout, self.stubs = by_name, timeout, set(stubs)
         self.jobs = jobs or min(2, os.cpu_count() or 1)
         self.to_run = self._with_needs(exercises)
         self.reports, self.file_problems = {}, {}
@@ -131,6 +141,12 @@ class ExerciseRun:
 
     def _decide_without_running(self, exercise):
         """A Report when the exercise cannot be run meaningfully now, else None."""
+        if exercise.module in self.stubs:
+            return Report(
+                exercise.name,
+                state=TODO,
+                problems=[f"not written yet: assignment/{exercise.module}.py is the file as handed out"],
+            )
         problem = self._failed_modules.get(exercise.module)
         if problem:
             return Report(exercise.name, state=WRONG, problems=[problem.waiting_note()], waits_for=problem)

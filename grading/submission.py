@@ -214,6 +214,13 @@ class Grader:
         workdir.chmod(0o711)  # the uid may pass through to its course copy, and list nothing
         course = workdir / "course"
         taken, notes = course_copy(self.edition, course, files)
+        # A file not submitted, or submitted as handed out, is a stub: its exercises are TODO, and
+        # running a worker for each would only take time (a class's partial submissions, many minutes).
+        stubs = {
+            Path(name).stem
+            for name in STUDENT_FILES
+            if files.get(name) in (None, (self.edition / "assignment" / name).read_bytes())
+        }
         variants = course / ".variants"
         variants.mkdir(mode=0o755)
         sandbox = Sandbox(course, uids(), self.mode, shown=self.shown)
@@ -225,7 +232,7 @@ class Grader:
         try:
             run = ExerciseRun(
                 sandbox.course_inside / "assignment", self.exercises, BY_NAME, self.timeout,
-                verifier=self.verifier, launcher=SandboxLauncher(sandbox, uids), variants=inside,
+                verifier=self.verifier, launcher=SandboxLauncher(sandbox, uids), variants=inside, stubs=stubs,
             )  # fmt: skip
             run.run()
         finally:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from checks.core import WRONG, check_exercise, load_references
+from checks.exercise_runs import ExerciseRun
 from checks.grading import Verifier, case_outputs, load_variants, save_variants
 from checks.registry import BY_NAME, EXERCISES
 from grading.course import load_course_points
@@ -343,3 +344,22 @@ def test_grading_refuses_where_it_could_not_isolate_a_submission(tmp_path, monke
     monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
     with pytest.raises(sandbox.SandboxError, match="needs root"):
         sandbox.readiness("namespaces", uid, [secret])
+
+
+class _NoWorker:
+    """A launcher that refuses to start anything: whatever it is asked to run fails the test."""
+
+    def __getattr__(self, name):  # results_inside, command, ...: the first thing a worker's start asks
+        raise AssertionError("a worker was started")
+
+
+def test_the_exercises_of_a_file_as_handed_out_are_todo_without_a_worker(tmp_path):
+    names = ["source_attention_forward", "source_attention_backward"]  # built on nothing of another file
+    run = ExerciseRun(
+        tmp_path, [BY_NAME[n] for n in names], BY_NAME, 10, launcher=_NoWorker(), stubs={"seq2seq"}
+    )
+    reports = run.run()
+    assert [reports[n].state for n in names] == ["TODO", "TODO"]
+    assert "seq2seq.py is the file as handed out" in reports[names[0]].problems[0]
+    with pytest.raises(AssertionError, match="a worker was started"):
+        ExerciseRun(tmp_path, [BY_NAME[names[0]]], BY_NAME, 10, launcher=_NoWorker()).run()
