@@ -419,8 +419,8 @@ class Seq2Seq:
         ### TODO: every step (source_attention_forward) and the attentional state tanh of the temporal
         ### TODO: affine of [context | h] (W_att, b_att); scores (W_out, b_out); temporal_softmax_loss
         ### TODO: (no padding in the targets). Back through the same layers in reverse order (dstates is
-        ### TODO: zeros of the states' shape without attention); the
-        ### TODO: encoder's gradients come from self.encode_backward(dstates, dh0, encoder_cache).
+        ### TODO: zeros of the states' shape without attention); the encoder's gradients come from
+        ### TODO: self.encode_backward(dstates, dh0, encoder_cache).
         ### BEGIN SOLUTION
         states, h0, mask, encoder_cache = self.encode(sources)
         inputs, outputs = targets[:, :-1], targets[:, 1:]
