@@ -6,7 +6,17 @@ that ends early), so the pattern of failing cases names the likely mistake.
 
 import numpy as np
 
-from .core import TOLERANCE, Case, Exercise, Mismatch, call_unchanged, normwise_error, snapshot, unpack
+from .core import (
+    TOLERANCE,
+    Case,
+    Exercise,
+    Mismatch,
+    call_unchanged,
+    model_loss_outputs,
+    normwise_error,
+    snapshot,
+    unpack,
+)
 from .inputs import GATE_BLOCKS, array, random_state
 
 NOTEBOOK = "05_image_captioning"
@@ -183,7 +193,6 @@ WORD_TO_IDX = {w: i for i, w in enumerate(VOCAB)}
 M_RNN = "rnn cell, captions padded with <NULL>"
 M_LSTM = "lstm cell, captions padded with <NULL>"
 M_FULL = "lstm cell, no padding"
-PARAM_NAMES = ("W_embed", "W_proj", "b_proj", "Wx", "Wh", "b", "W_vocab", "b_vocab")
 
 
 def _model(module, cell, seed, D=5, W=4, H=6, scale=0.7):
@@ -217,20 +226,7 @@ def _model_inputs(case, seed=100):
 
 def _run_model_loss(module, k):
     model = _model(module, k["cell"], k["seed"])
-    params = snapshot(model.params)
-    result = call_unchanged(model.loss, [k["features"], k["captions"]], ("features", "captions"))
-    loss, grads = unpack(result, 2, "loss, grads")
-    if not isinstance(grads, dict):
-        raise Mismatch(f"grads should be a dict of gradients by parameter name, got {type(grads).__name__}")
-    missing = sorted(set(model.params) - set(grads))
-    if missing:
-        raise Mismatch(
-            f"grads has no gradient for {', '.join(missing)} (it needs one per key of self.params)"
-        )
-    for name, value in params.items():
-        if not np.array_equal(model.params[name], value):
-            raise Mismatch(f"loss changed the parameter {name}; it should only compute gradients")
-    return {"loss": np.float64(loss), **{f"d{name}": grads[name] for name in PARAM_NAMES}}
+    return model_loss_outputs(model, [k["features"], k["captions"]], ("features", "captions"))
 
 
 def _diagnose_model_loss(report, refs):

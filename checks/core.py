@@ -205,6 +205,27 @@ def unpack(result, count, what):
     return result
 
 
+def model_loss_outputs(model, args, names):
+    """Call ``model.loss(*args)`` (its arguments named `names`) and return its outputs to compare:
+    {"loss": ..., "d<param>": ...} for every key of ``model.params``. Raises Mismatch for a result of
+    the wrong structure, a missing gradient, or a loss that changed the parameters."""
+    params = snapshot(model.params)
+    loss, grads = unpack(call_unchanged(model.loss, args, names), 2, "loss, grads")
+    if np.ndim(loss) != 0:
+        raise Mismatch(f"loss should be a single number, got an array of shape {np.shape(loss)}")
+    if not isinstance(grads, dict):
+        raise Mismatch(f"grads should be a dict of gradients by parameter name, got {type(grads).__name__}")
+    missing = sorted(set(model.params) - set(grads))
+    if missing:
+        raise Mismatch(
+            f"grads has no gradient for {', '.join(missing)} (it needs one per key of self.params)"
+        )
+    for name, value in params.items():
+        if not np.array_equal(model.params[name], value):
+            raise Mismatch(f"loss changed the parameter {name}; it should only compute gradients")
+    return {"loss": np.float64(loss), **{f"d{name}": grads[name] for name in sorted(params)}}
+
+
 def _student_frame(err, module):
     """'file:line' of the deepest traceback frame inside the student's module, if any."""
     path = getattr(module, "__file__", None)

@@ -12,7 +12,17 @@ likely mistake.
 
 import numpy as np
 
-from .core import TOLERANCE, Case, Exercise, Mismatch, call_unchanged, normwise_error, snapshot, unpack
+from .core import (
+    TOLERANCE,
+    Case,
+    Exercise,
+    Mismatch,
+    call_unchanged,
+    model_loss_outputs,
+    normwise_error,
+    snapshot,
+    unpack,
+)
 from .inputs import array, gru_params, lstm_params, random_state
 
 NOTEBOOK = "10_sequence_to_sequence"
@@ -710,22 +720,7 @@ def _loss_model(module, k):
 
 def _run_loss(module, k):
     model = _loss_model(module, k)
-    params = snapshot(model.params)
-    result = call_unchanged(model.loss, [k["sources"], k["targets"]], ("sources", "targets"))
-    loss, grads = unpack(result, 2, "loss, grads")
-    if np.ndim(loss) != 0:
-        raise Mismatch(f"loss should be a single number, got an array of shape {np.shape(loss)}")
-    if not isinstance(grads, dict):
-        raise Mismatch(f"grads should be a dict of gradients by parameter name, got {type(grads).__name__}")
-    missing = sorted(set(model.params) - set(grads))
-    if missing:
-        raise Mismatch(
-            f"grads has no gradient for {', '.join(missing)} (it needs one per key of self.params)"
-        )
-    for name, value in params.items():
-        if not np.array_equal(model.params[name], value):
-            raise Mismatch(f"loss changed the parameter {name}; it should only compute gradients")
-    return {"loss": np.float64(loss), **{f"d{name}": grads[name] for name in sorted(params)}}
+    return model_loss_outputs(model, [k["sources"], k["targets"]], ("sources", "targets"))
 
 
 def _encoder_grad(name):
